@@ -1,0 +1,533 @@
+// TFLite flatbuffer model reader (see tflite_model.h for the contract).
+//
+// Field ids follow tensorflow/lite/schema/schema.fbs (schema version 3):
+//   Model:        0 version, 1 operator_codes, 2 subgraphs, 3 description, 4 buffers
+//   OperatorCode: 0 deprecated_builtin_code (byte), 1 custom_code, 2 version,
+//                 3 builtin_code (int); the code is max(deprecated, builtin)
+//   SubGraph:     0 tensors, 1 inputs, 2 outputs, 3 operators, 4 name
+//   Tensor:       0 shape, 1 type, 2 buffer, 3 name, 4 quantization, 5 is_variable, 6 sparsity
+//   Buffer:       0 data, 1 offset (ulong), 2 size (ulong); offset > 1 means the bytes lie
+//                 outside the flatbuffer, at that offset from the start of the file
+//   Operator:     0 opcode_index, 1 inputs, 2 outputs, 3 builtin_options_type,
+//                 4 builtin_options, 5 custom_options, 6 custom_options_format,
+//                 7 mutating_variable_inputs, 8 intermediates, 9 large_custom_options_offset,
+//                 10 large_custom_options_size
+#include "model/tflite_model.h"
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <limits>
+#include <memory>
+
+#include "model/flatbuffer_reader.h"
+
+namespace fmn {
+namespace {
+
+using fb::fail;
+
+// BuiltinOptions union tags (schema.fbs) of the options tables we decode.
+namespace opt {
+constexpr uint8_t kConv2D = 1;
+constexpr uint8_t kDepthwiseConv2D = 2;
+constexpr uint8_t kPool2D = 5;
+constexpr uint8_t kConcatenation = 10;
+constexpr uint8_t kAdd = 11;
+constexpr uint8_t kReshape = 17;
+constexpr uint8_t kMul = 21;
+constexpr uint8_t kPad = 22;
+constexpr uint8_t kStridedSlice = 32;
+}  // namespace opt
+
+constexpr int64_t kMaxElements = int64_t{1} << 28;
+constexpr size_t kMaxFileBytes = size_t{512} << 20;
+
+const char* const kBuiltinNames[] = {
+    "ADD", "AVERAGE_POOL_2D", "CONCATENATION", "CONV_2D", "DEPTHWISE_CONV_2D",
+    "DEPTH_TO_SPACE", "DEQUANTIZE", "EMBEDDING_LOOKUP", "FLOOR", "FULLY_CONNECTED",
+    "HASHTABLE_LOOKUP", "L2_NORMALIZATION", "L2_POOL_2D", "LOCAL_RESPONSE_NORMALIZATION",
+    "LOGISTIC", "LSH_PROJECTION", "LSTM", "MAX_POOL_2D", "MUL", "RELU", "RELU_N1_TO_1",
+    "RELU6", "RESHAPE", "RESIZE_BILINEAR", "RNN", "SOFTMAX", "SPACE_TO_DEPTH", "SVDF", "TANH",
+    "CONCAT_EMBEDDINGS", "SKIP_GRAM", "CALL", "CUSTOM", "EMBEDDING_LOOKUP_SPARSE", "PAD",
+    "UNIDIRECTIONAL_SEQUENCE_RNN", "GATHER", "BATCH_TO_SPACE_ND", "SPACE_TO_BATCH_ND",
+    "TRANSPOSE", "MEAN", "SUB", "DIV", "SQUEEZE", "UNIDIRECTIONAL_SEQUENCE_LSTM",
+    "STRIDED_SLICE", "BIDIRECTIONAL_SEQUENCE_RNN", "EXP", "TOPK_V2", "SPLIT", "LOG_SOFTMAX",
+    "DELEGATE", "BIDIRECTIONAL_SEQUENCE_LSTM", "CAST", "PRELU", "MAXIMUM", "ARG_MAX",
+    "MINIMUM", "LESS", "NEG", "PADV2", "GREATER", "GREATER_EQUAL", "LESS_EQUAL", "SELECT",
+    "SLICE", "SIN", "TRANSPOSE_CONV", "SPARSE_TO_DENSE", "TILE", "EXPAND_DIMS", "EQUAL",
+    "NOT_EQUAL", "LOG", "SUM", "SQRT", "RSQRT", "SHAPE", "POW", "ARG_MIN", "FAKE_QUANT",
+    "REDUCE_PROD", "REDUCE_MAX", "PACK", "LOGICAL_OR", "ONE_HOT", "LOGICAL_AND", "LOGICAL_NOT",
+    "UNPACK", "REDUCE_MIN", "FLOOR_DIV", "REDUCE_ANY", "SQUARE", "ZEROS_LIKE", "FILL",
+    "FLOOR_MOD", "RANGE", "RESIZE_NEAREST_NEIGHBOR", "LEAKY_RELU", "SQUARED_DIFFERENCE",
+    "MIRROR_PAD", "ABS", "SPLIT_V", "UNIQUE", "CEIL", "REVERSE_V2", "ADD_N", "GATHER_ND",
+    "COS", "WHERE", "RANK", "ELU", "REVERSE_SEQUENCE", "MATRIX_DIAG", "QUANTIZE",
+    "MATRIX_SET_DIAG", "ROUND", "HARD_SWISH", "IF", "WHILE", "NON_MAX_SUPPRESSION_V4",
+    "NON_MAX_SUPPRESSION_V5", "SCATTER_ND", "SELECT_V2", "DENSIFY", "SEGMENT_SUM",
+    "BATCH_MATMUL", "PLACEHOLDER_FOR_GREATER_OP_CODES", "CUMSUM", "CALL_ONCE", "BROADCAST_TO",
+    "RFFT2D", "CONV_3D", "IMAG", "REAL", "COMPLEX_ABS", "HASHTABLE", "HASHTABLE_FIND",
+    "HASHTABLE_IMPORT", "HASHTABLE_SIZE", "REDUCE_ALL", "CONV_3D_TRANSPOSE", "VAR_HANDLE",
+    "READ_VARIABLE", "ASSIGN_VARIABLE", "BROADCAST_ARGS", "RANDOM_STANDARD_NORMAL",
+    "BUCKETIZE", "RANDOM_UNIFORM", "MULTINOMIAL", "GELU", "DYNAMIC_UPDATE_SLICE",
+    "RELU_0_TO_1", "UNSORTED_SEGMENT_PROD", "UNSORTED_SEGMENT_MAX", "UNSORTED_SEGMENT_SUM",
+    "ATAN2", "UNSORTED_SEGMENT_MIN", "SIGN", "BITCAST", "BITWISE_XOR", "RIGHT_SHIFT",
+};
+constexpr int32_t kNumBuiltinNames =
+    static_cast<int32_t>(sizeof(kBuiltinNames) / sizeof(kBuiltinNames[0]));
+
+// The options table a builtin operator carries, or 0 when we do not decode its options.
+uint8_t expected_options(int32_t code) {
+  switch (code) {
+    case builtin::kConv2d: return opt::kConv2D;
+    case builtin::kDepthwiseConv2d: return opt::kDepthwiseConv2D;
+    case builtin::kMaxPool2d:
+    case 1:  // AVERAGE_POOL_2D
+    case 12:  // L2_POOL_2D
+      return opt::kPool2D;
+    case builtin::kConcatenation: return opt::kConcatenation;
+    case builtin::kAdd: return opt::kAdd;
+    case builtin::kMul: return opt::kMul;
+    case builtin::kReshape: return opt::kReshape;
+    case builtin::kPad: return opt::kPad;
+    case builtin::kStridedSlice: return opt::kStridedSlice;
+    default: return 0;
+  }
+}
+
+const char* options_name(uint8_t t) {
+  switch (t) {
+    case opt::kConv2D: return "Conv2DOptions";
+    case opt::kDepthwiseConv2D: return "DepthwiseConv2DOptions";
+    case opt::kPool2D: return "Pool2DOptions";
+    case opt::kConcatenation: return "ConcatenationOptions";
+    case opt::kAdd: return "AddOptions";
+    case opt::kReshape: return "ReshapeOptions";
+    case opt::kMul: return "MulOptions";
+    case opt::kPad: return "PadOptions";
+    case opt::kStridedSlice: return "StridedSliceOptions";
+    default: return "options";
+  }
+}
+
+// Parser state: the image plus an allocation budget so that aliased offsets (many table
+// entries pointing at one large object) cannot make us allocate far more than the file.
+class Parser {
+ public:
+  Parser(const uint8_t* data, size_t size)
+      : img_(data, size), budget_(8 * static_cast<uint64_t>(size) + (uint64_t{1} << 16)) {}
+
+  ModelDef parse();
+
+ private:
+  void charge(uint64_t bytes, const std::string& what) {
+    if (bytes > budget_)
+      fail(what + " would need more memory than a model of " + std::to_string(img_.size()) +
+           " bytes can describe (aliased or oversized objects)");
+    budget_ -= bytes;
+  }
+  std::vector<int32_t> int_vector(const fb::Table& t, int id, const char* what,
+                                  const std::string& where) {
+    const fb::Vector v = t.vector(id, 4, what);
+    charge(static_cast<uint64_t>(v.count) * 4, where);
+    std::vector<int32_t> out(v.count);
+    for (uint32_t i = 0; i < v.count; ++i) out[i] = v.at<int32_t>(i, what);
+    return out;
+  }
+  std::string string_field(const fb::Table& t, int id, const char* what,
+                           const std::string& where) {
+    std::string s = t.string(id, what);
+    charge(s.size() + 1, where);
+    return s;
+  }
+  // Copies [offset, offset + size) of the file for data stored outside the flatbuffer.
+  std::vector<uint8_t> external_bytes(uint64_t offset, uint64_t size, const std::string& where) {
+    if (offset > img_.size() || size > img_.size() - offset)
+      fail(where + " stores " + std::to_string(size) + " bytes at file offset " +
+           std::to_string(offset) + ", outside the " + std::to_string(img_.size()) +
+           "-byte file");
+    charge(size, where);
+    return std::vector<uint8_t>(img_.data() + offset, img_.data() + offset + size);
+  }
+
+  void parse_buffers(const fb::Table& model, ModelDef& m);
+  void parse_opcodes(const fb::Table& model);
+  void parse_tensors(const fb::Table& sg, ModelDef& m);
+  void parse_operators(const fb::Table& sg, ModelDef& m);
+  void parse_options(const fb::Table& op, uint8_t type, OperatorDef& od, const std::string& where);
+  std::string tensor_label(const ModelDef& m, int32_t t) const {
+    return "tensor " + std::to_string(t) + " ('" + m.tensors[static_cast<size_t>(t)].name + "')";
+  }
+
+  struct OpCode {
+    int32_t code = 0;
+    int32_t version = 1;
+    std::string custom;
+  };
+
+  fb::Image img_;
+  uint64_t budget_;
+  std::vector<OpCode> opcodes_;
+};
+
+ModelDef Parser::parse() {
+  if (img_.size() < 8)
+    fail("file of " + std::to_string(img_.size()) + " bytes is too small to be a model");
+  // The identifier is optional in FlatBuffers; treat the 4 bytes as one when they are
+  // printable text, and then require "TFL3".
+  const uint8_t* id = img_.data() + 4;
+  bool text = true;
+  for (int i = 0; i < 4; ++i) text = text && id[i] >= 0x20 && id[i] < 0x7f;
+  if (text && std::memcmp(id, "TFL3", 4) != 0)
+    fail("file identifier '" + std::string(reinterpret_cast<const char*>(id), 4) +
+         "' is not 'TFL3': not a TFLite model");
+
+  const fb::Table model(img_, img_.follow(0, "model root"), "model table");
+  ModelDef m;
+  m.version = model.get<uint32_t>(0, 0);
+  if (m.version != 3)
+    fail("model schema version " + std::to_string(m.version) + " is not 3");
+  m.description = string_field(model, 3, "model description", "model description");
+
+  const fb::Vector subgraphs = model.vector(2, 4, "model subgraphs");
+  if (subgraphs.count != 1)
+    fail("model has " + std::to_string(subgraphs.count) +
+         " subgraphs; exactly one is supported");
+
+  parse_buffers(model, m);
+  parse_opcodes(model);
+
+  const fb::Table sg = fb::table_at(subgraphs, 0, "subgraph 0");
+  parse_tensors(sg, m);
+
+  m.inputs = int_vector(sg, 1, "subgraph inputs", "subgraph inputs");
+  m.outputs = int_vector(sg, 2, "subgraph outputs", "subgraph outputs");
+  const int64_t nt = static_cast<int64_t>(m.tensors.size());
+  for (size_t i = 0; i < m.inputs.size(); ++i)
+    if (m.inputs[i] < 0 || m.inputs[i] >= nt)
+      fail("subgraph input " + std::to_string(i) + " is tensor " + std::to_string(m.inputs[i]) +
+           " but the subgraph has " + std::to_string(nt) + " tensors");
+  for (size_t i = 0; i < m.outputs.size(); ++i)
+    if (m.outputs[i] < 0 || m.outputs[i] >= nt)
+      fail("subgraph output " + std::to_string(i) + " is tensor " +
+           std::to_string(m.outputs[i]) + " but the subgraph has " + std::to_string(nt) +
+           " tensors");
+
+  parse_operators(sg, m);
+  return m;
+}
+
+void Parser::parse_buffers(const fb::Table& model, ModelDef& m) {
+  const fb::Vector bufs = model.vector(4, 4, "model buffers");
+  if (bufs.count == 0) fail("model has no buffers (buffer 0 must exist and be empty)");
+  charge(static_cast<uint64_t>(bufs.count) * sizeof(std::vector<uint8_t>), "buffer list");
+  m.buffers.resize(bufs.count);
+  for (uint32_t i = 0; i < bufs.count; ++i) {
+    const fb::Table b = fb::table_at(bufs, i, "buffer");
+    const std::string where = "buffer " + std::to_string(i);
+    const fb::Vector data = b.vector(0, 1, "buffer data");
+    const uint64_t offset = b.get<uint64_t>(1, 0);
+    const uint64_t size = b.get<uint64_t>(2, 0);
+    if (offset > 1) {
+      if (data.count != 0)
+        fail(where + " has both inline data and an external offset");
+      m.buffers[i] = external_bytes(offset, size, where);
+    } else if (data.count != 0) {
+      charge(data.count, where);
+      const uint8_t* p = img_.data() + data.pos;
+      m.buffers[i].assign(p, p + data.count);
+    }
+  }
+  if (!m.buffers[0].empty())
+    fail("buffer 0 holds " + std::to_string(m.buffers[0].size()) +
+         " bytes; TFLite reserves it as the empty buffer");
+}
+
+void Parser::parse_opcodes(const fb::Table& model) {
+  const fb::Vector codes = model.vector(1, 4, "model operator_codes");
+  charge(static_cast<uint64_t>(codes.count) * sizeof(OpCode), "operator code list");
+  opcodes_.resize(codes.count);
+  for (uint32_t i = 0; i < codes.count; ++i) {
+    const fb::Table c = fb::table_at(codes, i, "operator code");
+    const std::string where = "operator code " + std::to_string(i);
+    OpCode& oc = opcodes_[i];
+    const int32_t deprecated = c.get<int8_t>(0, 0);
+    const int32_t code = c.get<int32_t>(3, 0);
+    oc.code = deprecated > code ? deprecated : code;
+    if (oc.code < 0) fail(where + " has the negative builtin code " + std::to_string(oc.code));
+    oc.version = c.get<int32_t>(2, 1);
+    oc.custom = string_field(c, 1, "operator custom_code", where);
+    if (oc.code == builtin::kCustom && oc.custom.empty())
+      fail(where + " is CUSTOM but has no custom_code name");
+  }
+}
+
+void Parser::parse_tensors(const fb::Table& sg, ModelDef& m) {
+  const fb::Vector ts = sg.vector(0, 4, "subgraph tensors");
+  charge(static_cast<uint64_t>(ts.count) * sizeof(TensorDef), "tensor list");
+  m.tensors.resize(ts.count);
+  for (uint32_t i = 0; i < ts.count; ++i) {
+    const fb::Table t = fb::table_at(ts, i, "tensor");
+    TensorDef& td = m.tensors[i];
+    td.name = string_field(t, 3, "tensor name", "tensor " + std::to_string(i) + " name");
+    const std::string where = "tensor " + std::to_string(i) + " ('" + td.name + "')";
+    td.shape = int_vector(t, 0, "tensor shape", where + " shape");
+    const int8_t type = t.get<int8_t>(1, 0);
+    if (type < 0 || type > static_cast<int8_t>(TensorType::kFloat64))
+      fail(where + " has tensor type " + std::to_string(type) +
+           ", which this reader does not support");
+    td.type = static_cast<TensorType>(type);
+    td.buffer = t.get<uint32_t>(2, 0);
+    if (t.has(6)) fail(where + " is sparse; sparse tensors are not supported");
+
+    int64_t elements = 1;
+    for (size_t d = 0; d < td.shape.size(); ++d) {
+      const int32_t dim = td.shape[d];
+      if (dim < 0)
+        fail(where + " has the negative dimension " + std::to_string(dim) + " at axis " +
+             std::to_string(d));
+      if (dim != 0 && elements > kMaxElements / dim)
+        fail(where + " has more than 2^28 elements");
+      elements *= dim;
+    }
+    if (elements > kMaxElements) fail(where + " has more than 2^28 elements");
+
+    if (td.buffer >= m.buffers.size())
+      fail(where + " refers to buffer " + std::to_string(td.buffer) + " but the model has " +
+           std::to_string(m.buffers.size()) + " buffers");
+    const std::vector<uint8_t>& data = m.buffers[td.buffer];
+    if (!data.empty()) {
+      const size_t esize = tensor_type_size(td.type);
+      if (esize == 0)
+        fail(where + " is a constant of type " + tensor_type_name(td.type) +
+             ", which this reader does not support");
+      const uint64_t want = static_cast<uint64_t>(elements) * esize;
+      if (data.size() != want)
+        fail(where + " has a constant buffer " + std::to_string(td.buffer) + " of " +
+             std::to_string(data.size()) + " bytes but its shape and type need " +
+             std::to_string(want));
+    }
+  }
+}
+
+void Parser::parse_operators(const fb::Table& sg, ModelDef& m) {
+  const fb::Vector ops = sg.vector(3, 4, "subgraph operators");
+  charge(static_cast<uint64_t>(ops.count) * sizeof(OperatorDef), "operator list");
+  m.operators.resize(ops.count);
+  const int64_t nt = static_cast<int64_t>(m.tensors.size());
+  for (uint32_t i = 0; i < ops.count; ++i) {
+    const fb::Table op = fb::table_at(ops, i, "operator");
+    OperatorDef& od = m.operators[i];
+    const uint32_t opcode_index = op.get<uint32_t>(0, 0);
+    if (opcode_index >= opcodes_.size())
+      fail("operator " + std::to_string(i) + " uses opcode_index " +
+           std::to_string(opcode_index) + " but the model has " +
+           std::to_string(opcodes_.size()) + " operator codes");
+    const OpCode& oc = opcodes_[opcode_index];
+    od.builtin_code = oc.code;
+    od.custom_code = oc.custom;
+    charge(od.custom_code.size(), "operator custom code");
+    od.version = oc.version;
+    const std::string where =
+        "operator " + std::to_string(i) + " (" +
+        (oc.code == builtin::kCustom ? "CUSTOM " + oc.custom : builtin_name(oc.code)) + ")";
+
+    od.inputs = int_vector(op, 1, "operator inputs", where + " inputs");
+    od.outputs = int_vector(op, 2, "operator outputs", where + " outputs");
+    for (size_t k = 0; k < od.inputs.size(); ++k)
+      if (od.inputs[k] < -1 || od.inputs[k] >= nt)
+        fail(where + " input " + std::to_string(k) + " is tensor " +
+             std::to_string(od.inputs[k]) + " but the subgraph has " + std::to_string(nt) +
+             " tensors");
+    for (size_t k = 0; k < od.outputs.size(); ++k)
+      if (od.outputs[k] < 0 || od.outputs[k] >= nt)
+        fail(where + " output " + std::to_string(k) + " is tensor " +
+             std::to_string(od.outputs[k]) + " but the subgraph has " + std::to_string(nt) +
+             " tensors");
+
+    od.options_type = op.get<uint8_t>(3, 0);
+    const uint8_t want = expected_options(od.builtin_code);
+    if (want != 0 && od.options_type != 0 && od.options_type != want)
+      fail(where + " carries builtin options type " + std::to_string(od.options_type) +
+           " instead of " + options_name(want) + " (" + std::to_string(want) + ")");
+    if (want != 0 && od.options_type == want) {
+      const fb::Table t = op.table(4, "operator builtin_options");
+      if (t.valid()) parse_options(t, want, od, where);
+    }
+
+    const fb::Vector custom = op.vector(5, 1, "operator custom_options");
+    const uint64_t large_offset = op.get<uint64_t>(9, 0);
+    const uint64_t large_size = op.get<uint64_t>(10, 0);
+    if (large_offset > 1) {
+      if (custom.count != 0) fail(where + " has both custom_options and a large-options offset");
+      od.custom_options = external_bytes(large_offset, large_size, where + " custom options");
+    } else if (custom.count != 0) {
+      charge(custom.count, where + " custom options");
+      const uint8_t* p = img_.data() + custom.pos;
+      od.custom_options.assign(p, p + custom.count);
+    }
+  }
+}
+
+Padding read_padding(const fb::Table& t, int id, const std::string& where) {
+  const int8_t v = t.get<int8_t>(id, 0);
+  if (v != 0 && v != 1) fail(where + " has the unknown padding " + std::to_string(v));
+  return static_cast<Padding>(v);
+}
+
+Activation read_activation(const fb::Table& t, int id, const std::string& where) {
+  const int8_t v = t.get<int8_t>(id, 0);
+  if (v < 0 || v > static_cast<int8_t>(Activation::kSignBit))
+    fail(where + " has the unknown fused activation " + std::to_string(v));
+  return static_cast<Activation>(v);
+}
+
+// Window parameters must be positive for the operator to be computable.
+void require_positive(int32_t v, const char* field, const std::string& where) {
+  if (v < 1) fail(where + " has " + field + " = " + std::to_string(v) + "; it must be >= 1");
+}
+
+// Decodes the options table `t` of union tag `type`. Absent fields take schema.fbs defaults
+// (stride, filter, depth_multiplier 0; dilation 1).
+void Parser::parse_options(const fb::Table& t, uint8_t type, OperatorDef& od,
+                           const std::string& where) {
+  BuiltinOptions& o = od.options;
+  switch (type) {
+    case opt::kConv2D:
+      // padding 0, stride_w 1, stride_h 2, fused_activation_function 3, dilation_w 4,
+      // dilation_h 5
+      o.padding = read_padding(t, 0, where);
+      o.stride_w = t.get<int32_t>(1, 0);
+      o.stride_h = t.get<int32_t>(2, 0);
+      o.activation = read_activation(t, 3, where);
+      o.dilation_w = t.get<int32_t>(4, 1);
+      o.dilation_h = t.get<int32_t>(5, 1);
+      break;
+    case opt::kDepthwiseConv2D:
+      // padding 0, stride_w 1, stride_h 2, depth_multiplier 3, fused_activation_function 4,
+      // dilation_w 5, dilation_h 6
+      o.padding = read_padding(t, 0, where);
+      o.stride_w = t.get<int32_t>(1, 0);
+      o.stride_h = t.get<int32_t>(2, 0);
+      o.depth_multiplier = t.get<int32_t>(3, 0);
+      o.activation = read_activation(t, 4, where);
+      o.dilation_w = t.get<int32_t>(5, 1);
+      o.dilation_h = t.get<int32_t>(6, 1);
+      break;
+    case opt::kPool2D:
+      // padding 0, stride_w 1, stride_h 2, filter_width 3, filter_height 4,
+      // fused_activation_function 5
+      o.padding = read_padding(t, 0, where);
+      o.stride_w = t.get<int32_t>(1, 0);
+      o.stride_h = t.get<int32_t>(2, 0);
+      o.filter_w = t.get<int32_t>(3, 0);
+      o.filter_h = t.get<int32_t>(4, 0);
+      o.activation = read_activation(t, 5, where);
+      require_positive(o.filter_w, "filter_width", where);
+      require_positive(o.filter_h, "filter_height", where);
+      break;
+    case opt::kConcatenation:  // axis 0, fused_activation_function 1
+      o.axis = t.get<int32_t>(0, 0);
+      o.activation = read_activation(t, 1, where);
+      break;
+    case opt::kAdd:  // fused_activation_function 0, pot_scale_int16 1
+    case opt::kMul:  // fused_activation_function 0
+      o.activation = read_activation(t, 0, where);
+      break;
+    case opt::kReshape:  // new_shape 0
+      o.has_new_shape = t.has(0);
+      o.new_shape = int_vector(t, 0, "reshape new_shape", where + " new_shape");
+      break;
+    case opt::kStridedSlice:
+      // begin_mask 0, end_mask 1, ellipsis_mask 2, new_axis_mask 3, shrink_axis_mask 4,
+      // offset 5
+      o.begin_mask = t.get<int32_t>(0, 0);
+      o.end_mask = t.get<int32_t>(1, 0);
+      o.ellipsis_mask = t.get<int32_t>(2, 0);
+      o.new_axis_mask = t.get<int32_t>(3, 0);
+      o.shrink_axis_mask = t.get<int32_t>(4, 0);
+      o.offset = t.get<uint8_t>(5, 0) != 0;
+      break;
+    case opt::kPad:  // no fields
+    default:
+      break;
+  }
+  if (type == opt::kConv2D || type == opt::kDepthwiseConv2D || type == opt::kPool2D) {
+    require_positive(o.stride_w, "stride_w", where);
+    require_positive(o.stride_h, "stride_h", where);
+    require_positive(o.dilation_w, "dilation_w_factor", where);
+    require_positive(o.dilation_h, "dilation_h_factor", where);
+  }
+}
+
+}  // namespace
+
+const char* tensor_type_name(TensorType t) {
+  switch (t) {
+    case TensorType::kFloat32: return "FLOAT32";
+    case TensorType::kFloat16: return "FLOAT16";
+    case TensorType::kInt32: return "INT32";
+    case TensorType::kUInt8: return "UINT8";
+    case TensorType::kInt64: return "INT64";
+    case TensorType::kString: return "STRING";
+    case TensorType::kBool: return "BOOL";
+    case TensorType::kInt16: return "INT16";
+    case TensorType::kComplex64: return "COMPLEX64";
+    case TensorType::kInt8: return "INT8";
+    case TensorType::kFloat64: return "FLOAT64";
+  }
+  return "UNKNOWN";
+}
+
+size_t tensor_type_size(TensorType t) {
+  switch (t) {
+    case TensorType::kFloat32: return 4;
+    case TensorType::kFloat16: return 2;
+    case TensorType::kInt32: return 4;
+    case TensorType::kUInt8: return 1;
+    case TensorType::kInt64: return 8;
+    case TensorType::kString: return 0;
+    case TensorType::kBool: return 1;
+    case TensorType::kInt16: return 2;
+    case TensorType::kComplex64: return 8;
+    case TensorType::kInt8: return 1;
+    case TensorType::kFloat64: return 8;
+  }
+  return 0;
+}
+
+std::string builtin_name(int32_t code) {
+  if (code >= 0 && code < kNumBuiltinNames) return kBuiltinNames[code];
+  return "BUILTIN_" + std::to_string(code);
+}
+
+ModelDef parse_tflite(const uint8_t* data, size_t size) {
+  if (data == nullptr && size != 0) fail("null model data");
+  static const uint8_t kEmpty[1] = {0};
+  Parser p(data ? data : kEmpty, data ? size : 0);
+  return p.parse();
+}
+
+ModelDef load_tflite_file(const std::string& path) {
+  struct Closer {
+    void operator()(std::FILE* f) const { std::fclose(f); }
+  };
+  std::unique_ptr<std::FILE, Closer> f(std::fopen(path.c_str(), "rb"));
+  if (!f) fail("cannot open model file '" + path + "': " + std::strerror(errno));
+  if (std::fseek(f.get(), 0, SEEK_END) != 0) fail("cannot seek in model file '" + path + "'");
+  const long end = std::ftell(f.get());
+  if (end < 0) fail("cannot determine the size of model file '" + path + "'");
+  if (static_cast<unsigned long>(end) > kMaxFileBytes)
+    fail("model file '" + path + "' is " + std::to_string(end) +
+         " bytes, more than the 512 MiB limit");
+  std::rewind(f.get());
+  std::vector<uint8_t> bytes(static_cast<size_t>(end));
+  if (!bytes.empty() && std::fread(bytes.data(), 1, bytes.size(), f.get()) != bytes.size())
+    fail("cannot read model file '" + path + "'");
+  try {
+    return parse_tflite(bytes.data(), bytes.size());
+  } catch (const ModelError& e) {
+    throw ModelError(std::string(e.what()) + " (in '" + path + "')");
+  }
+}
+
+}  // namespace fmn

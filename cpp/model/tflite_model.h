@@ -1,0 +1,123 @@
+// TFLite flatbuffer model, parsed and validated.
+//
+// Contract: parse_tflite() reads a .tflite file image (schema version 3) and returns a
+// ModelDef whose every index is in range and every buffer is the size its tensor needs.
+// Any malformed input (truncated, corrupt offsets, out-of-range indices, wrong sizes,
+// several subgraphs we cannot run) throws ModelError with a message that names the problem.
+// The parser never reads outside [data, data + size), never recurses without bound and never
+// allocates more than a small multiple of `size`.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace fmn {
+
+// Thrown for any malformed or unsupported model. Python sees ValueError.
+class ModelError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// TFLite TensorType values (schema.fbs).
+enum class TensorType : int8_t {
+  kFloat32 = 0,
+  kFloat16 = 1,
+  kInt32 = 2,
+  kUInt8 = 3,
+  kInt64 = 4,
+  kString = 5,
+  kBool = 6,
+  kInt16 = 7,
+  kComplex64 = 8,
+  kInt8 = 9,
+  kFloat64 = 10,
+};
+const char* tensor_type_name(TensorType t);
+// Bytes per element, or 0 for types we do not hold (string, ...).
+size_t tensor_type_size(TensorType t);
+
+// TFLite BuiltinOperator codes we know by name (schema.fbs).
+namespace builtin {
+constexpr int32_t kAdd = 0;
+constexpr int32_t kConcatenation = 2;
+constexpr int32_t kConv2d = 3;
+constexpr int32_t kDepthwiseConv2d = 4;
+constexpr int32_t kDequantize = 6;
+constexpr int32_t kLogistic = 14;
+constexpr int32_t kMaxPool2d = 17;
+constexpr int32_t kMul = 18;
+constexpr int32_t kRelu = 19;
+constexpr int32_t kRelu6 = 21;
+constexpr int32_t kReshape = 22;
+constexpr int32_t kCustom = 32;
+constexpr int32_t kPad = 34;
+constexpr int32_t kStridedSlice = 45;
+constexpr int32_t kPrelu = 54;
+}  // namespace builtin
+// Name of a builtin operator code ("CONV_2D"), or "BUILTIN_<n>" when unknown to us.
+std::string builtin_name(int32_t code);
+
+enum class Padding : int8_t { kSame = 0, kValid = 1 };
+enum class Activation : int8_t {
+  kNone = 0,
+  kRelu = 1,
+  kReluN1To1 = 2,
+  kRelu6 = 3,
+  kTanh = 4,
+  kSignBit = 5,
+};
+
+struct TensorDef {
+  std::string name;
+  std::vector<int32_t> shape;  // may be empty for scalars
+  TensorType type = TensorType::kFloat32;
+  uint32_t buffer = 0;  // index into ModelDef::buffers; buffers[0] is always empty
+};
+
+// The union of the builtin option fields the supported operators use, with the schema's
+// defaults. Only the fields of the operator's own options table are filled in.
+struct BuiltinOptions {
+  Padding padding = Padding::kSame;
+  int32_t stride_w = 1, stride_h = 1;
+  int32_t dilation_w = 1, dilation_h = 1;
+  int32_t depth_multiplier = 1;
+  int32_t filter_w = 1, filter_h = 1;           // Pool2DOptions
+  Activation activation = Activation::kNone;    // fused_activation_function
+  int32_t axis = 0;                             // ConcatenationOptions
+  std::vector<int32_t> new_shape;               // ReshapeOptions
+  bool has_new_shape = false;
+  int32_t begin_mask = 0, end_mask = 0, ellipsis_mask = 0, new_axis_mask = 0,
+          shrink_axis_mask = 0;                 // StridedSliceOptions
+  bool offset = false;                          // StridedSliceOptions.offset
+};
+
+struct OperatorDef {
+  int32_t builtin_code = 0;        // BuiltinOperator; builtin::kCustom for custom ops
+  std::string custom_code;         // custom op name when builtin_code == kCustom
+  int32_t version = 1;
+  std::vector<int32_t> inputs;     // tensor indices; -1 means an omitted optional input
+  std::vector<int32_t> outputs;
+  uint8_t options_type = 0;        // BuiltinOptions union tag (0 = none)
+  BuiltinOptions options;
+  std::vector<uint8_t> custom_options;  // raw bytes (a flexbuffer for MediaPipe's ops)
+};
+
+struct ModelDef {
+  uint32_t version = 0;
+  std::string description;
+  std::vector<TensorDef> tensors;
+  std::vector<std::vector<uint8_t>> buffers;  // raw constant data, copied out of the file
+  std::vector<OperatorDef> operators;         // in execution order
+  std::vector<int32_t> inputs, outputs;       // subgraph 0's inputs and outputs
+};
+
+// Parses and validates a model image. Throws ModelError.
+ModelDef parse_tflite(const uint8_t* data, size_t size);
+// Reads a file and parses it. Throws ModelError (also for I/O errors, naming the path).
+ModelDef load_tflite_file(const std::string& path);
+
+}  // namespace fmn

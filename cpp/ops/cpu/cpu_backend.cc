@@ -1,0 +1,287 @@
+// The tuned CPU backend: create_cpu_kernel() (runtime/kernel.h).
+//
+// Covers CONV_2D and DEPTHWISE_CONV_2D (depth multiplier 1) on float32 NHWC with every fused
+// Epilogue, plus MAX_POOL_2D and channel PAD; returns nullptr for anything else so the
+// interpreter uses the reference kernel. The instruction set is chosen per kernel at creation:
+// the best the CPU supports, lowered by the environment variable FMN_CPU_ISA=generic|avx2|avx512
+// (a request above what the CPU has is ignored).
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <limits>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "ops/cpu/cpu_kernels.h"
+#include "ops/cpu/cpu_simple_ops.h"
+#include "runtime/kernel.h"
+#include "runtime/thread_pool.h"
+
+namespace fmn {
+namespace {
+
+using cpu::ConvGeometry;
+using cpu::ConvPlan;
+using cpu::DwPlan;
+using cpu::IsaKernels;
+using cpu::RunArgs;
+
+// Minimum multiply-adds per parallel chunk: below this, waking a worker costs more than it saves.
+constexpr int64_t kMinMacsPerChunk = 40000;
+
+const IsaKernels* select_isa() {
+  int level = 0;  // 0 generic, 1 avx2, 2 avx512
+#if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
+  __builtin_cpu_init();
+  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) level = 1;
+  if (level == 1 && __builtin_cpu_supports("avx512f")) level = 2;
+#endif
+  if (const char* env = std::getenv("FMN_CPU_ISA")) {
+    const std::string want(env);
+    if (want == "generic") level = std::min(level, 0);
+    else if (want == "avx2") level = std::min(level, 1);
+  }
+  if (level >= 2 && cpu::isa_kernels_avx512()) return cpu::isa_kernels_avx512();
+  if (level >= 1 && cpu::isa_kernels_avx2()) return cpu::isa_kernels_avx2();
+  return cpu::isa_kernels_generic();
+}
+
+bool act_range(Activation act, float* lo, float* hi) {
+  const float inf = std::numeric_limits<float>::infinity();
+  switch (act) {
+    case Activation::kNone: *lo = -inf; *hi = inf; return true;
+    case Activation::kRelu: *lo = 0.f; *hi = inf; return true;
+    case Activation::kReluN1To1: *lo = -1.f; *hi = 1.f; return true;
+    case Activation::kRelu6: *lo = 0.f; *hi = 6.f; return true;
+    default: return false;
+  }
+}
+
+// TFLite's output size and padding-before for one spatial axis.
+int out_size(Padding padding, int in, int k, int stride, int dil, int* pad_before) {
+  const int span = (k - 1) * dil + 1;
+  if (padding == Padding::kValid) {
+    *pad_before = 0;
+    return in >= span ? (in - span) / stride + 1 : 0;
+  }
+  const int out = (in + stride - 1) / stride;
+  const int total = std::max((out - 1) * stride + span - in, 0);
+  *pad_before = total / 2;
+  return out;
+}
+
+bool is_f32(const TensorView& t) { return t.type == TensorType::kFloat32; }
+
+std::vector<float> padded_copy(const float* src, int count, int padded) {
+  std::vector<float> v(static_cast<size_t>(padded), 0.f);
+  if (src) std::memcpy(v.data(), src, sizeof(float) * static_cast<size_t>(count));
+  return v;
+}
+
+// Shape checks shared by conv and depthwise; fills the geometry and epilogue, or returns false.
+bool conv_common(const OpContext& ctx, bool depthwise, ConvGeometry* g, cpu::EpilogueParams* ep) {
+  if (!ctx.op || ctx.outputs.size() != 1) return false;
+  const size_t want_inputs = ctx.epilogue.has_residual ? 4 : 3;
+  if (ctx.inputs.size() < 2 || ctx.inputs.size() > want_inputs) return false;
+  const TensorView& in = ctx.inputs[0];
+  const TensorView& w = ctx.inputs[1];
+  const TensorView& out = ctx.outputs[0];
+  if (!is_f32(in) || !is_f32(w) || !is_f32(out)) return false;
+  if (in.rank() != 4 || w.rank() != 4 || out.rank() != 4) return false;
+  if (!w.is_constant || !w.data) return false;
+  const BuiltinOptions& o = ctx.op->options;
+  if (o.stride_h < 1 || o.stride_w < 1 || o.dilation_h < 1 || o.dilation_w < 1) return false;
+  g->batch = in.dim(0);
+  g->in_h = in.dim(1);
+  g->in_w = in.dim(2);
+  g->in_c = in.dim(3);
+  g->k_h = w.dim(1);
+  g->k_w = w.dim(2);
+  if (depthwise) {
+    if (w.dim(0) != 1 || w.dim(3) != g->in_c) return false;  // depth multiplier 1 only
+    g->out_c = g->in_c;
+  } else {
+    if (w.dim(3) != g->in_c) return false;
+    g->out_c = w.dim(0);
+  }
+  if (g->batch < 1 || g->in_h < 1 || g->in_w < 1 || g->in_c < 1 || g->out_c < 1 || g->k_h < 1 ||
+      g->k_w < 1 || g->k_h * g->k_w > cpu::kConvMaxTaps)
+    return false;
+  g->stride_h = o.stride_h;
+  g->stride_w = o.stride_w;
+  g->dil_h = o.dilation_h;
+  g->dil_w = o.dilation_w;
+  g->out_h = out_size(o.padding, g->in_h, g->k_h, g->stride_h, g->dil_h, &g->pad_top);
+  g->out_w = out_size(o.padding, g->in_w, g->k_w, g->stride_w, g->dil_w, &g->pad_left);
+  if (g->out_h < 1 || g->out_w < 1) return false;
+  if (out.shape != std::vector<int32_t>{g->batch, g->out_h, g->out_w, g->out_c}) return false;
+  if (ctx.inputs.size() > 2 && (ctx.inputs[2].data || ctx.inputs[2].is_constant)) {
+    const TensorView& b = ctx.inputs[2];
+    if (!is_f32(b) || !b.is_constant || !b.data || b.num_elements() != g->out_c) return false;
+  }
+  if (ctx.epilogue.has_residual) {
+    if (ctx.inputs.size() < 4 || !is_f32(ctx.inputs[3]) || ctx.inputs[3].shape != out.shape)
+      return false;
+  }
+  if (!act_range(o.activation, &ep->act_lo, &ep->act_hi)) return false;
+  ep->has_residual = ctx.epilogue.has_residual;
+  ep->post_lo = ctx.epilogue.post_lo;
+  ep->post_hi = ctx.epilogue.post_hi;
+  return true;
+}
+
+const float* bias_data(const OpContext& ctx) {
+  return ctx.inputs.size() > 2 && ctx.inputs[2].data ? ctx.inputs[2].f32() : nullptr;
+}
+
+RunArgs run_args(const NodeArgs& a, bool has_residual) {
+  RunArgs r;
+  r.in = a.inputs[0].f32();
+  r.out = a.outputs[0].f32();
+  r.residual = has_residual ? a.inputs[3].f32() : nullptr;
+  return r;
+}
+
+// ---------------------------------------------------------------------------------------------
+class CpuConvKernel : public Kernel {
+ public:
+  CpuConvKernel(const IsaKernels* isa, const ConvGeometry& g, const cpu::EpilogueParams& ep)
+      : isa_(isa) {
+    plan_.g = g;
+    plan_.ep = ep;
+  }
+
+  size_t prepare(const OpContext& ctx) override {
+    ConvPlan& p = plan_;
+    const ConvGeometry& g = p.g;
+    const int lanes = isa_->lanes;
+    const int panels = (g.out_c + lanes - 1) / lanes;
+    p.lanes = lanes;
+    p.nb = std::min(panels, isa_->max_nb);
+    p.groups = (panels + p.nb - 1) / p.nb;
+    p.last_nb = panels - (p.groups - 1) * p.nb;
+    p.mr = isa_->conv_mr(p.nb);
+    p.pointwise = g.k_h == 1 && g.k_w == 1 && g.stride_h == 1 && g.stride_w == 1 &&
+                  g.pad_top == 0 && g.pad_left == 0;
+
+    // Pack [oc][kh][kw][ic] into groups of [K][nb_g * lanes].
+    const int64_t k_total = static_cast<int64_t>(g.k_h) * g.k_w * g.in_c;
+    const float* filter = ctx.inputs[1].f32();
+    weights_.assign(static_cast<size_t>(panels) * lanes * k_total, 0.f);
+    for (int grp = 0; grp < p.groups; ++grp) {
+      const int nbg = grp == p.groups - 1 ? p.last_nb : p.nb;
+      float* dst = weights_.data() + static_cast<int64_t>(grp) * p.nb * lanes * k_total;
+      const int oc0 = grp * p.nb * lanes;
+      for (int64_t k = 0; k < k_total; ++k) {
+        for (int col = 0; col < nbg * lanes; ++col) {
+          const int oc = oc0 + col;
+          dst[k * nbg * lanes + col] = oc < g.out_c ? filter[oc * k_total + k] : 0.f;
+        }
+      }
+    }
+    bias_ = padded_copy(bias_data(ctx), g.out_c, panels * lanes);
+    if (ctx.epilogue.prelu_alpha) {
+      alpha_ = padded_copy(ctx.epilogue.prelu_alpha, g.out_c, panels * lanes);
+      p.ep.alpha = alpha_.data();
+    }
+    zeros_.assign(static_cast<size_t>(g.in_c), 0.f);
+    p.weights = weights_.data();
+    p.bias = bias_.data();
+    p.zeros = zeros_.data();
+    macs_per_item_ = static_cast<int64_t>(p.mr) * p.nb * lanes * k_total;
+    return 0;
+  }
+
+  void run(const NodeArgs& a, ThreadPool* pool) const override {
+    const RunArgs ra = run_args(a, plan_.ep.has_residual);
+    const int64_t items = plan_.items();
+    if (pool && pool->size() > 1 && items > 1) {
+      const int64_t grain = std::max<int64_t>(1, kMinMacsPerChunk / std::max<int64_t>(1, macs_per_item_));
+      pool->parallel_for(
+          items, [&](int64_t b, int64_t e, int) { isa_->conv(plan_, ra, b, e); }, grain);
+    } else {
+      isa_->conv(plan_, ra, 0, items);
+    }
+  }
+
+  const char* impl_name() const override { return isa_->name; }
+
+ private:
+  const IsaKernels* isa_;
+  ConvPlan plan_;
+  std::vector<float> weights_, bias_, alpha_, zeros_;
+  int64_t macs_per_item_ = 1;
+};
+
+// ---------------------------------------------------------------------------------------------
+class CpuDepthwiseKernel : public Kernel {
+ public:
+  CpuDepthwiseKernel(const IsaKernels* isa, const ConvGeometry& g, const cpu::EpilogueParams& ep)
+      : isa_(isa) {
+    plan_.g = g;
+    plan_.ep = ep;
+  }
+
+  size_t prepare(const OpContext& ctx) override {
+    DwPlan& p = plan_;
+    const ConvGeometry& g = p.g;
+    const int lanes = isa_->lanes;
+    const int c_pad = (g.out_c + lanes - 1) / lanes * lanes;
+    const int taps = g.k_h * g.k_w;
+    const float* filter = ctx.inputs[1].f32();  // [1][kh][kw][c]
+    weights_.assign(static_cast<size_t>(taps) * c_pad, 0.f);
+    for (int t = 0; t < taps; ++t)
+      std::memcpy(weights_.data() + static_cast<int64_t>(t) * c_pad,
+                  filter + static_cast<int64_t>(t) * g.out_c, sizeof(float) * g.out_c);
+    bias_ = padded_copy(bias_data(ctx), g.out_c, c_pad);
+    if (ctx.epilogue.prelu_alpha) {
+      alpha_ = padded_copy(ctx.epilogue.prelu_alpha, g.out_c, c_pad);
+      p.ep.alpha = alpha_.data();
+    }
+    p.weights = weights_.data();
+    p.bias = bias_.data();
+    macs_per_row_ = static_cast<int64_t>(g.out_w) * g.out_c * taps;
+    return 0;
+  }
+
+  void run(const NodeArgs& a, ThreadPool* pool) const override {
+    const RunArgs ra = run_args(a, plan_.ep.has_residual);
+    const int64_t rows = plan_.rows();
+    if (pool && pool->size() > 1 && rows > 1) {
+      const int64_t grain = std::max<int64_t>(1, kMinMacsPerChunk / std::max<int64_t>(1, macs_per_row_));
+      pool->parallel_for(
+          rows, [&](int64_t b, int64_t e, int) { isa_->depthwise(plan_, ra, b, e); }, grain);
+    } else {
+      isa_->depthwise(plan_, ra, 0, rows);
+    }
+  }
+
+  const char* impl_name() const override { return isa_->name; }
+
+ private:
+  const IsaKernels* isa_;
+  DwPlan plan_;
+  std::vector<float> weights_, bias_, alpha_;
+  int64_t macs_per_row_ = 1;
+};
+
+}  // namespace
+
+std::unique_ptr<Kernel> create_cpu_kernel(const OpContext& ctx) {
+  if (!ctx.op) return nullptr;
+  const IsaKernels* isa = select_isa();
+  const int32_t code = ctx.op->builtin_code;
+  if (code == builtin::kConv2d || code == builtin::kDepthwiseConv2d) {
+    const bool depthwise = code == builtin::kDepthwiseConv2d;
+    ConvGeometry g;
+    cpu::EpilogueParams ep;
+    if (!conv_common(ctx, depthwise, &g, &ep)) return nullptr;
+    if (depthwise) return std::unique_ptr<Kernel>(new CpuDepthwiseKernel(isa, g, ep));
+    return std::unique_ptr<Kernel>(new CpuConvKernel(isa, g, ep));
+  }
+  return cpu::create_cpu_simple_kernel(ctx, isa->name);
+}
+
+}  // namespace fmn

@@ -1,0 +1,99 @@
+// Internal interface between the tuned CPU backend (cpu_backend.cc: validation, weight packing,
+// threading) and its per-instruction-set compute files (*_avx512.cc, *_avx2.cc, *_generic.cc).
+//
+// Every compute file instantiates the same templates (conv_impl.h, depthwise_impl.h) over its
+// own vector type (vec_*.h) and exports one table of plain function pointers. Plans are built
+// once in prepare(); the functions below only read them.
+//
+// Layouts (all float32):
+//   activations   NHWC, dense.
+//   conv weights  packed per group of `nb` panels of `lanes` output channels:
+//                 group g holds [K][nb_g * lanes] with K = kh * kw * ic in TFLite's filter order
+//                 (kh, kw, ic); channels past out_c are zero. nb_g = nb except for the last group.
+//   dw weights    [kh * kw][c_pad] with c_pad = out_c rounded up to `lanes`, zero-filled.
+//   bias, alpha   padded to the same rounded channel count, zero-filled.
+#pragma once
+
+#include <cstdint>
+
+namespace fmn {
+namespace cpu {
+
+constexpr int kConvMaxTaps = 64;  // k_h * k_w limit; the backend declines larger filters
+constexpr int kConvMaxRows = 8;   // largest conv tile height over all instruction sets
+
+// Geometry of one conv / depthwise node; pad_* is TFLite's implicit padding before.
+struct ConvGeometry {
+  int batch = 1;
+  int in_h = 0, in_w = 0, in_c = 0;
+  int out_h = 0, out_w = 0, out_c = 0;
+  int k_h = 1, k_w = 1;
+  int stride_h = 1, stride_w = 1;
+  int dil_h = 1, dil_w = 1;
+  int pad_top = 0, pad_left = 0;
+};
+
+// The fused per-element tail (runtime/kernel.h Epilogue), resolved to plain values.
+struct EpilogueParams {
+  float act_lo, act_hi;          // conv's own activation clamp
+  bool has_residual = false;     // add residual[same NHWC index]
+  const float* alpha = nullptr;  // padded per-channel PReLU slopes, or null
+  float post_lo, post_hi;        // clamp after the residual / PReLU
+};
+
+struct ConvPlan {
+  ConvGeometry g;
+  EpilogueParams ep;
+  int lanes = 0;              // panel width: the instruction set's float lanes
+  int nb = 1;                 // panels per group (all groups but the last)
+  int last_nb = 1;            // panels in the last group
+  int groups = 1;             // ceil(panels / nb)
+  int mr = 1;                 // output pixels per tile
+  bool pointwise = false;     // 1x1, stride 1, no padding: pixel m reads in + m * in_c
+  const float* weights = nullptr;  // packed, see above; group g starts at g * nb * lanes * K
+  const float* bias = nullptr;     // padded
+  const float* zeros = nullptr;    // >= in_c zero floats, stands in for padded taps
+  int64_t pixels() const { return static_cast<int64_t>(g.batch) * g.out_h * g.out_w; }
+  int64_t tiles() const { return (pixels() + mr - 1) / mr; }
+  int64_t items() const { return tiles() * groups; }  // item = tile * groups + group
+};
+
+struct DwPlan {
+  ConvGeometry g;  // in_c == out_c (depth multiplier 1)
+  EpilogueParams ep;
+  const float* weights = nullptr;  // [kh * kw][c_pad]
+  const float* bias = nullptr;     // padded
+  int64_t rows() const { return static_cast<int64_t>(g.batch) * g.out_h; }  // item = n * out_h + oy
+};
+
+// Per-run operands (one execution arena).
+struct RunArgs {
+  const float* in = nullptr;
+  float* out = nullptr;
+  const float* residual = nullptr;  // same shape as out, when ep.has_residual
+};
+
+struct IsaKernels {
+  const char* name;  // impl_name(): "cpu.avx512", ...
+  int lanes;         // conv panel width
+  int max_nb;        // widest group the conv microkernel takes
+  int (*conv_mr)(int nb);  // tile rows for a group width
+  // Computes conv work items [begin, end) (see ConvPlan::items).
+  void (*conv)(const ConvPlan& p, const RunArgs& a, int64_t begin, int64_t end);
+  // Computes depthwise output rows [begin, end) (see DwPlan::rows).
+  void (*depthwise)(const DwPlan& p, const RunArgs& a, int64_t begin, int64_t end);
+};
+
+// Each returns null when this build lacks the instruction set (the caller checks the CPU).
+// Defined in conv_<isa>.cc.
+const IsaKernels* isa_kernels_avx512();
+const IsaKernels* isa_kernels_avx2();
+const IsaKernels* isa_kernels_generic();
+
+// Depthwise entry points, defined in depthwise_<isa>.cc (only where the ISA is compiled in).
+void depthwise_avx512(const DwPlan& p, const RunArgs& a, int64_t begin, int64_t end);
+void depthwise_avx2(const DwPlan& p, const RunArgs& a, int64_t begin, int64_t end);
+void depthwise_generic(const DwPlan& p, const RunArgs& a, int64_t begin, int64_t end);
+
+}  // namespace cpu
+}  // namespace fmn

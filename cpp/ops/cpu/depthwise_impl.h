@@ -1,0 +1,117 @@
+// DEPTHWISE_CONV_2D (depth multiplier 1) over a vector type V (vec_*.h), vectorised over
+// channels. Include only from depthwise_<isa>.cc, after its vec_*.h.
+//
+// Per output row and channel block the filter taps stay in registers (KH, KW known at compile
+// time; 0 means runtime sizes). Pixels whose taps are all inside the input take an unchecked,
+// fully unrolled path; border pixels check each tap.
+#pragma once
+
+#include <cstdint>
+
+#include "ops/cpu/cpu_kernels.h"
+#include "ops/cpu/epilogue_impl.h"
+
+namespace fmn {
+namespace cpu {
+
+template <class V, int KH, int KW>
+void depthwise_rows(const DwPlan& p, const RunArgs& ra, int64_t begin, int64_t end) {
+  using Reg = typename V::Reg;
+  constexpr int L = V::kLanes;
+  constexpr bool kFixed = KH > 0 && KW > 0;
+  constexpr int kTaps = kFixed ? KH * KW : 1;
+  const ConvGeometry& g = p.g;
+  const int kh_n = kFixed ? KH : g.k_h;
+  const int kw_n = kFixed ? KW : g.k_w;
+  const int c_total = g.out_c;
+  const int c_pad = (c_total + L - 1) / L * L;
+  const int64_t pix_stride = c_total;
+  const int64_t row_stride = static_cast<int64_t>(g.in_w) * c_total;
+  const EpilogueRegs<V> er(p.ep);
+
+  // Output columns whose taps are all inside the row: [ox_lo, ox_hi).
+  int ox_lo = (g.pad_left + g.stride_w - 1) / g.stride_w;
+  const int last_ok = g.in_w - 1 - (kw_n - 1) * g.dil_w + g.pad_left;
+  int ox_hi = last_ok < 0 ? 0 : last_ok / g.stride_w + 1;
+  if (ox_hi > g.out_w) ox_hi = g.out_w;
+  if (ox_lo > ox_hi) ox_lo = ox_hi;
+
+  for (int64_t row = begin; row < end; ++row) {
+    const int64_t n = row / g.out_h;
+    const int oy = static_cast<int>(row - n * g.out_h);
+    const int iy0 = oy * g.stride_h - g.pad_top;
+    int kh_lo = 0, kh_hi = kh_n;
+    while (kh_lo < kh_hi && iy0 + kh_lo * g.dil_h < 0) ++kh_lo;
+    while (kh_hi > kh_lo && iy0 + (kh_hi - 1) * g.dil_h >= g.in_h) --kh_hi;
+    const bool full_rows = kh_lo == 0 && kh_hi == kh_n;
+    const float* img = ra.in + n * g.in_h * row_stride;
+    float* orow = ra.out + row * g.out_w * pix_stride;
+    const float* rrow = p.ep.has_residual ? ra.residual + row * g.out_w * pix_stride : nullptr;
+
+    for (int c0 = 0; c0 < c_total; c0 += L) {
+      const int nc = c_total - c0 < L ? c_total - c0 : L;
+      const float* wbase = p.weights + c0;
+      Reg wr[kTaps];
+      if constexpr (kFixed) {
+        for (int t = 0; t < kTaps; ++t) wr[t] = V::load(wbase + t * c_pad);
+      }
+      const Reg bias = V::load(p.bias + c0);
+      const float* ibase = img + c0;
+
+      // One output pixel with per-tap bounds checks.
+      auto border = [&](int ox) {
+        const int ix0 = ox * g.stride_w - g.pad_left;
+        Reg acc = bias;
+        for (int kh = kh_lo; kh < kh_hi; ++kh) {
+          const float* irow = ibase + (iy0 + kh * g.dil_h) * row_stride;
+          for (int kw = 0; kw < kw_n; ++kw) {
+            const int ix = ix0 + kw * g.dil_w;
+            if (ix < 0 || ix >= g.in_w) continue;
+            const int t = kh * kw_n + kw;
+            const Reg wt = kFixed ? wr[t] : V::load(wbase + t * c_pad);
+            acc = V::fma(load_part<V>(irow + ix * pix_stride, nc), wt, acc);
+          }
+        }
+        finish_store<V>(acc, p.ep, er, rrow ? rrow + ox * pix_stride + c0 : nullptr, c0, nc,
+                        orow + ox * pix_stride + c0);
+      };
+
+      for (int ox = 0; ox < ox_lo; ++ox) border(ox);
+      if (full_rows) {
+        const float* iy_base = ibase + iy0 * row_stride;
+        for (int ox = ox_lo; ox < ox_hi; ++ox) {
+          const float* ip = iy_base + (ox * g.stride_w - g.pad_left) * pix_stride;
+          Reg acc = bias;
+          for (int kh = 0; kh < kh_n; ++kh) {
+            const float* irow = ip + kh * g.dil_h * row_stride;
+            for (int kw = 0; kw < kw_n; ++kw) {
+              const int t = kh * kw_n + kw;
+              const Reg wt = kFixed ? wr[t] : V::load(wbase + t * c_pad);
+              const float* src = irow + kw * g.dil_w * pix_stride;
+              acc = V::fma(nc == L ? V::load(src) : V::load_n(src, nc), wt, acc);
+            }
+          }
+          finish_store<V>(acc, p.ep, er, rrow ? rrow + ox * pix_stride + c0 : nullptr, c0, nc,
+                          orow + ox * pix_stride + c0);
+        }
+      } else {
+        for (int ox = ox_lo; ox < ox_hi; ++ox) border(ox);
+      }
+      for (int ox = ox_hi; ox < g.out_w; ++ox) border(ox);
+    }
+  }
+}
+
+// Dispatches on the filter size.
+template <class V>
+void depthwise_dispatch(const DwPlan& p, const RunArgs& ra, int64_t begin, int64_t end) {
+  if (p.g.k_h == 3 && p.g.k_w == 3)
+    depthwise_rows<V, 3, 3>(p, ra, begin, end);
+  else if (p.g.k_h == 5 && p.g.k_w == 5)
+    depthwise_rows<V, 5, 5>(p, ra, begin, end);
+  else
+    depthwise_rows<V, 0, 0>(p, ra, begin, end);
+}
+
+}  // namespace cpu
+}  // namespace fmn

@@ -1,0 +1,195 @@
+// Reference math: see reference_ops.h for the contracts.
+#include "ops/reference/reference_ops.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <string>
+
+namespace fmn {
+namespace ref {
+
+int conv_output_size(Padding padding, int in, int kernel, int stride, int dilation,
+                     int* pad_before) {
+  const int effective = (kernel - 1) * dilation + 1;
+  int out = 0;
+  if (padding == Padding::kSame) {
+    out = (in + stride - 1) / stride;
+  } else {
+    out = in >= effective ? (in - effective) / stride + 1 : 0;
+  }
+  const int total = std::max((out - 1) * stride + effective - in, 0);
+  *pad_before = padding == Padding::kSame ? total / 2 : 0;
+  return out;
+}
+
+static inline float clampf(float v, float lo, float hi) { return std::min(std::max(v, lo), hi); }
+
+void conv2d(const float* in, int n, int ih, int iw, int ic, const float* filter, int oc, int kh,
+            int kw, const float* bias, const Conv2DParams& p, float* out, int oh, int ow) {
+  for (int b = 0; b < n; ++b) {
+    for (int oy = 0; oy < oh; ++oy) {
+      for (int ox = 0; ox < ow; ++ox) {
+        float* o = out + ((static_cast<int64_t>(b) * oh + oy) * ow + ox) * oc;
+        for (int co = 0; co < oc; ++co) {
+          double acc = bias ? bias[co] : 0.0;
+          for (int ky = 0; ky < kh; ++ky) {
+            const int y = oy * p.stride_h - p.pad_top + ky * p.dilation_h;
+            if (y < 0 || y >= ih) continue;
+            for (int kx = 0; kx < kw; ++kx) {
+              const int x = ox * p.stride_w - p.pad_left + kx * p.dilation_w;
+              if (x < 0 || x >= iw) continue;
+              const float* src = in + ((static_cast<int64_t>(b) * ih + y) * iw + x) * ic;
+              const float* w = filter + ((static_cast<int64_t>(co) * kh + ky) * kw + kx) * ic;
+              for (int ci = 0; ci < ic; ++ci) acc += static_cast<double>(src[ci]) * w[ci];
+            }
+          }
+          o[co] = clampf(static_cast<float>(acc), p.act_lo, p.act_hi);
+        }
+      }
+    }
+  }
+}
+
+void depthwise_conv2d(const float* in, int n, int ih, int iw, int ic, const float* filter, int kh,
+                      int kw, int depth_multiplier, const float* bias, const Conv2DParams& p,
+                      float* out, int oh, int ow) {
+  const int oc = ic * depth_multiplier;
+  for (int b = 0; b < n; ++b) {
+    for (int oy = 0; oy < oh; ++oy) {
+      for (int ox = 0; ox < ow; ++ox) {
+        float* o = out + ((static_cast<int64_t>(b) * oh + oy) * ow + ox) * oc;
+        for (int co = 0; co < oc; ++co) {
+          const int ci = co / depth_multiplier;
+          double acc = bias ? bias[co] : 0.0;
+          for (int ky = 0; ky < kh; ++ky) {
+            const int y = oy * p.stride_h - p.pad_top + ky * p.dilation_h;
+            if (y < 0 || y >= ih) continue;
+            for (int kx = 0; kx < kw; ++kx) {
+              const int x = ox * p.stride_w - p.pad_left + kx * p.dilation_w;
+              if (x < 0 || x >= iw) continue;
+              acc += static_cast<double>(in[((static_cast<int64_t>(b) * ih + y) * iw + x) * ic + ci]) *
+                     filter[(static_cast<int64_t>(ky) * kw + kx) * oc + co];
+            }
+          }
+          o[co] = clampf(static_cast<float>(acc), p.act_lo, p.act_hi);
+        }
+      }
+    }
+  }
+}
+
+void apply_epilogue(float* out, int64_t count, int channels, const Epilogue& e,
+                    const float* residual) {
+  for (int64_t i = 0; i < count; ++i) {
+    float v = out[i];
+    if (e.has_residual) v += residual[i];
+    if (e.prelu_alpha && v < 0.f) v *= e.prelu_alpha[i % channels];
+    out[i] = clampf(v, e.post_lo, e.post_hi);
+  }
+}
+
+void max_pool2d(const float* in, int n, int ih, int iw, int c, int kh, int kw,
+                const Conv2DParams& p, float* out, int oh, int ow) {
+  for (int b = 0; b < n; ++b) {
+    for (int oy = 0; oy < oh; ++oy) {
+      for (int ox = 0; ox < ow; ++ox) {
+        float* o = out + ((static_cast<int64_t>(b) * oh + oy) * ow + ox) * c;
+        for (int ch = 0; ch < c; ++ch) {
+          float m = -std::numeric_limits<float>::infinity();
+          for (int ky = 0; ky < kh; ++ky) {
+            const int y = oy * p.stride_h - p.pad_top + ky;
+            if (y < 0 || y >= ih) continue;
+            for (int kx = 0; kx < kw; ++kx) {
+              const int x = ox * p.stride_w - p.pad_left + kx;
+              if (x < 0 || x >= iw) continue;
+              m = std::max(m, in[((static_cast<int64_t>(b) * ih + y) * iw + x) * c + ch]);
+            }
+          }
+          o[ch] = clampf(m, p.act_lo, p.act_hi);
+        }
+      }
+    }
+  }
+}
+
+std::vector<int32_t> broadcast_shape(const std::vector<int32_t>& a,
+                                     const std::vector<int32_t>& b) {
+  const size_t rank = std::max(a.size(), b.size());
+  std::vector<int32_t> out(rank, 1);
+  for (size_t i = 0; i < rank; ++i) {
+    const int32_t da = i < rank - a.size() ? 1 : a[i - (rank - a.size())];
+    const int32_t db = i < rank - b.size() ? 1 : b[i - (rank - b.size())];
+    if (da != db && da != 1 && db != 1) {
+      throw ModelError("shapes cannot be broadcast: dimension " + std::to_string(i) + " is " +
+                       std::to_string(da) + " vs " + std::to_string(db));
+    }
+    out[i] = da == 1 ? db : da;
+  }
+  return out;
+}
+
+void binary_broadcast(BinaryOp op, const float* a, const std::vector<int32_t>& a_shape,
+                      const float* b, const std::vector<int32_t>& b_shape, float* out,
+                      const std::vector<int32_t>& out_shape, float act_lo, float act_hi) {
+  const int rank = static_cast<int>(out_shape.size());
+  // Strides of a and b in the output's index space (0 along broadcast dimensions).
+  std::vector<int64_t> sa(rank, 0), sb(rank, 0);
+  int64_t stride_a = 1, stride_b = 1;
+  for (int i = rank - 1; i >= 0; --i) {
+    const int ia = i - (rank - static_cast<int>(a_shape.size()));
+    const int ib = i - (rank - static_cast<int>(b_shape.size()));
+    const int32_t da = ia >= 0 ? a_shape[ia] : 1;
+    const int32_t db = ib >= 0 ? b_shape[ib] : 1;
+    sa[i] = da == 1 ? 0 : stride_a;
+    sb[i] = db == 1 ? 0 : stride_b;
+    stride_a *= da;
+    stride_b *= db;
+  }
+  int64_t total = 1;
+  for (int32_t d : out_shape) total *= d;
+  std::vector<int32_t> idx(rank, 0);
+  for (int64_t i = 0; i < total; ++i) {
+    int64_t oa = 0, ob = 0;
+    for (int d = 0; d < rank; ++d) {
+      oa += idx[d] * sa[d];
+      ob += idx[d] * sb[d];
+    }
+    float v = 0.f;
+    switch (op) {
+      case BinaryOp::kAdd: v = a[oa] + b[ob]; break;
+      case BinaryOp::kMul: v = a[oa] * b[ob]; break;
+      case BinaryOp::kSub: v = a[oa] - b[ob]; break;
+    }
+    out[i] = clampf(v, act_lo, act_hi);
+    for (int d = rank - 1; d >= 0; --d) {
+      if (++idx[d] < out_shape[d]) break;
+      idx[d] = 0;
+    }
+  }
+}
+
+float half_to_float(uint16_t h) {
+  const uint32_t sign = static_cast<uint32_t>(h & 0x8000u) << 16;
+  const uint32_t exponent = (h >> 10) & 0x1fu;
+  const uint32_t mantissa = h & 0x3ffu;
+  float magnitude;
+  if (exponent == 0) {
+    magnitude = std::ldexp(static_cast<float>(mantissa), -24);  // zero or subnormal
+  } else if (exponent == 31) {
+    magnitude = mantissa ? std::numeric_limits<float>::quiet_NaN()
+                         : std::numeric_limits<float>::infinity();
+  } else {
+    magnitude = std::ldexp(static_cast<float>(mantissa | 0x400u), static_cast<int>(exponent) - 25);
+  }
+  uint32_t bits;
+  std::memcpy(&bits, &magnitude, sizeof(bits));
+  bits |= sign;
+  float result;
+  std::memcpy(&result, &bits, sizeof(result));
+  return result;
+}
+
+}  // namespace ref
+}  // namespace fmn

@@ -1,0 +1,56 @@
+// Reference kernels: plain loops over raw float pointers, NHWC, written for clarity.
+// They are the oracle every tuned and GPU kernel is tested against.
+//
+// Conventions: tensors are dense row-major (NHWC for 4-D). `pad_top`/`pad_left` are the
+// implicit zero padding before the first row/column (TFLite SAME/VALID resolved by the caller).
+// Activation bounds are [act_lo, act_hi]; +-inf for none.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "runtime/kernel.h"
+
+namespace fmn {
+namespace ref {
+
+struct Conv2DParams {
+  int stride_h = 1, stride_w = 1;
+  int dilation_h = 1, dilation_w = 1;
+  int pad_top = 0, pad_left = 0;
+  float act_lo, act_hi;
+};
+
+// TFLite's padding rule. Returns the output size and writes the padding before.
+int conv_output_size(Padding padding, int in, int kernel, int stride, int dilation, int* pad_before);
+
+// in [n, ih, iw, ic], filter [oc, kh, kw, ic], bias [oc] or null, out [n, oh, ow, oc].
+void conv2d(const float* in, int n, int ih, int iw, int ic, const float* filter, int oc, int kh,
+            int kw, const float* bias, const Conv2DParams& p, float* out, int oh, int ow);
+
+// in [n, ih, iw, ic], filter [1, kh, kw, ic * depth_multiplier], out [n, oh, ow, ic * dm].
+void depthwise_conv2d(const float* in, int n, int ih, int iw, int ic, const float* filter, int kh,
+                      int kw, int depth_multiplier, const float* bias, const Conv2DParams& p,
+                      float* out, int oh, int ow);
+
+// Applies an Epilogue (see runtime/kernel.h) in place over out [count / channels, channels].
+void apply_epilogue(float* out, int64_t count, int channels, const Epilogue& e,
+                    const float* residual);
+
+// Max pool; padded taps are skipped (not counted as zeros), as TFLite does.
+void max_pool2d(const float* in, int n, int ih, int iw, int c, int kh, int kw,
+                const Conv2DParams& p, float* out, int oh, int ow);
+
+// Broadcasting binary op over shapes of equal rank (<= 6); out_shape is the broadcast shape.
+enum class BinaryOp { kAdd, kMul, kSub };
+void binary_broadcast(BinaryOp op, const float* a, const std::vector<int32_t>& a_shape,
+                      const float* b, const std::vector<int32_t>& b_shape, float* out,
+                      const std::vector<int32_t>& out_shape, float act_lo, float act_hi);
+
+// Shape of a broadcast between a and b (numpy rules, right-aligned). Throws ModelError.
+std::vector<int32_t> broadcast_shape(const std::vector<int32_t>& a, const std::vector<int32_t>& b);
+
+float half_to_float(uint16_t h);
+
+}  // namespace ref
+}  // namespace fmn

@@ -1,0 +1,483 @@
+#include "runtime/interpreter.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <map>
+#include <numeric>
+#include <sstream>
+
+#include "ops/reference/reference_ops.h"
+
+namespace fmn {
+
+namespace {
+
+constexpr size_t kAlign = 64;
+// Upper bound on activation memory per arena: a model asking for more is rejected at load
+// instead of allocating it (a corrupted shape must not become a huge allocation).
+constexpr size_t kMaxArenaBytes = size_t{256} << 20;
+
+size_t align_up(size_t v) { return (v + kAlign - 1) / kAlign * kAlign; }
+
+// A 64-byte aligned byte block.
+struct AlignedBlock {
+  std::vector<uint8_t> storage;
+  uint8_t* data = nullptr;
+  void allocate(size_t bytes) {
+    storage.assign(bytes + kAlign, 0);
+    const uintptr_t p = reinterpret_cast<uintptr_t>(storage.data());
+    data = storage.data() + (align_up(p) - p);
+  }
+};
+
+std::string op_display_name(const OperatorDef& op) {
+  return op.builtin_code == builtin::kCustom ? op.custom_code : builtin_name(op.builtin_code);
+}
+
+size_t tensor_bytes(const TensorInfo& t) {
+  const size_t es = tensor_type_size(t.type);
+  return static_cast<size_t>(std::max<int64_t>(t.num_elements(), 0)) * (es ? es : 1);
+}
+
+}  // namespace
+
+struct Interpreter::Node {
+  OperatorDef op;
+  std::string name;
+  std::vector<int32_t> inputs, outputs;  // tensor ids; -1 = omitted
+  Epilogue epilogue;
+  std::unique_ptr<Kernel> kernel;
+  std::vector<NodeArgs> args;  // one per arena
+};
+
+struct Interpreter::Arena {
+  AlignedBlock block;
+  AlignedBlock scratch;
+};
+
+Interpreter::Interpreter(ModelDef model, const InterpreterOptions& options) : options_(options) {
+  if (options_.num_threads < 1 || options_.num_threads > 256)
+    throw ModelError("num_threads must be in 1..256, got " + std::to_string(options_.num_threads));
+  build_plan(std::move(model));
+  if (options_.num_threads > 1) pool_.reset(new ThreadPool(options_.num_threads));
+}
+
+Interpreter::~Interpreter() = default;
+
+const TensorInfo& Interpreter::tensor_info(const std::string& name) const {
+  for (const TensorInfo& t : tensor_infos_)
+    if (t.name == name) return t;
+  throw ModelError("no tensor named '" + name + "'");
+}
+
+void Interpreter::build_plan(ModelDef model) {
+  const size_t num_tensors = model.tensors.size();
+  tensor_infos_.resize(num_tensors);
+  for (size_t i = 0; i < num_tensors; ++i) {
+    tensor_infos_[i].name = model.tensors[i].name;
+    tensor_infos_[i].shape = model.tensors[i].shape;
+    tensor_infos_[i].type = model.tensors[i].type;
+  }
+  auto check_id = [&](int32_t id, const char* what) {
+    if (id < 0 || static_cast<size_t>(id) >= num_tensors)
+      throw ModelError(std::string("tflite: ") + what + " refers to tensor " + std::to_string(id) +
+                       " but the model has " + std::to_string(num_tensors) + " tensors");
+  };
+  for (int32_t id : model.inputs) check_id(id, "graph input");
+  for (int32_t id : model.outputs) check_id(id, "graph output");
+  if (model.inputs.empty() || model.outputs.empty())
+    throw ModelError("tflite: the model has no inputs or no outputs");
+
+  // Constants: copy each constant buffer into 64-byte aligned storage.
+  constant_ptr_.assign(num_tensors, nullptr);
+  constants_storage_.reserve(num_tensors);
+  auto add_constant = [&](size_t tensor, const uint8_t* src, size_t bytes) {
+    constants_storage_.emplace_back(bytes + kAlign, 0);
+    std::vector<uint8_t>& s = constants_storage_.back();
+    const uintptr_t p = reinterpret_cast<uintptr_t>(s.data());
+    uint8_t* dst = s.data() + (align_up(p) - p);
+    if (src) std::memcpy(dst, src, bytes);
+    constant_ptr_[tensor] = dst;
+    constant_bytes_ += bytes;
+    return dst;
+  };
+  for (size_t i = 0; i < num_tensors; ++i) {
+    const uint32_t b = model.tensors[i].buffer;
+    if (b < model.buffers.size() && !model.buffers[b].empty()) {
+      add_constant(i, model.buffers[b].data(), model.buffers[b].size());
+    }
+  }
+  for (int32_t id : model.inputs)
+    if (constant_ptr_[id]) throw ModelError("tflite: graph input '" + tensor_infos_[id].name + "' is a constant");
+
+  auto view_of = [&](int32_t id, uint8_t* arena_base) {
+    TensorView v;
+    if (id < 0) return v;
+    v.type = tensor_infos_[id].type;
+    v.shape = tensor_infos_[id].shape;
+    if (constant_ptr_[id]) {
+      v.data = constant_ptr_[id];
+      v.is_constant = true;
+    } else if (arena_base) {
+      v.data = arena_base + arena_offset_[id];
+    }
+    return v;
+  };
+
+  // Nodes, with constant folding of nodes whose inputs are all constant.
+  std::vector<std::unique_ptr<Node>> nodes;
+  for (OperatorDef& op : model.operators) {
+    for (int32_t id : op.inputs)
+      if (id != -1) check_id(id, "an operator input");
+    if (op.outputs.empty()) throw ModelError("tflite: an operator has no outputs");
+    for (int32_t id : op.outputs) check_id(id, "an operator output");
+    std::unique_ptr<Node> node(new Node);
+    node->name = op_display_name(op);
+    node->inputs = op.inputs;
+    node->outputs = op.outputs;
+    node->op = std::move(op);
+    bool all_constant = true;
+    for (int32_t id : node->inputs)
+      if (id >= 0 && !constant_ptr_[id]) all_constant = false;
+    if (all_constant) {
+      OpContext ctx;
+      ctx.op = &node->op;
+      ctx.op_name = node->name;
+      for (int32_t id : node->inputs) ctx.inputs.push_back(view_of(id, nullptr));
+      size_t total = 0;
+      for (int32_t id : node->outputs) total += tensor_bytes(tensor_infos_[id]);
+      if (total > kMaxArenaBytes) throw ModelError("tflite: a constant expression is too large");
+      for (int32_t id : node->outputs) {
+        if (constant_ptr_[id])
+          throw ModelError("tflite: tensor '" + tensor_infos_[id].name + "' is written by an operator but is a constant");
+        add_constant(static_cast<size_t>(id), nullptr, tensor_bytes(tensor_infos_[id]));
+        ctx.outputs.push_back(view_of(id, nullptr));
+      }
+      std::unique_ptr<Kernel> k = create_reference_kernel(ctx);
+      std::vector<uint8_t> scratch(k->prepare(ctx) + kAlign);
+      NodeArgs a;
+      a.inputs = ctx.inputs;
+      a.outputs = ctx.outputs;
+      a.scratch = scratch.data();
+      k->run(a, nullptr);
+      continue;
+    }
+    nodes.push_back(std::move(node));
+  }
+
+  // Producers and consumers; every activation must be written before it is read.
+  std::vector<int> producer(num_tensors, -1);
+  std::vector<bool> is_input(num_tensors, false), is_output(num_tensors, false);
+  for (int32_t id : model.inputs) is_input[id] = true;
+  for (int32_t id : model.outputs) is_output[id] = true;
+  auto index_graph = [&]() {
+    std::fill(producer.begin(), producer.end(), -1);
+    for (size_t n = 0; n < nodes.size(); ++n) {
+      for (int32_t id : nodes[n]->inputs) {
+        if (id < 0 || constant_ptr_[id] || is_input[id]) continue;
+        if (producer[id] < 0)
+          throw ModelError("tflite: tensor '" + tensor_infos_[id].name + "' is read by " +
+                           nodes[n]->name + " before any operator writes it");
+      }
+      for (int32_t id : nodes[n]->outputs) {
+        if (producer[id] >= 0 || is_input[id] || constant_ptr_[id])
+          throw ModelError("tflite: tensor '" + tensor_infos_[id].name + "' is written twice");
+        producer[id] = static_cast<int>(n);
+      }
+    }
+  };
+  index_graph();
+  for (int32_t id : model.outputs)
+    if (producer[id] < 0 && !is_input[id] && !constant_ptr_[id])
+      throw ModelError("tflite: graph output '" + tensor_infos_[id].name + "' is never written");
+
+  // Fusion: CONV_2D / DEPTHWISE_CONV_2D followed by ADD, PRELU, RELU (see Epilogue).
+  if (options_.fuse) {
+    // Hoist: when an ADD joins a conv output with a tensor produced after the conv (e.g. a PAD
+    // of the block input), move that producer before the conv if its own inputs are ready
+    // there, so the ADD can fold into the conv.
+    for (size_t a = 0; a < nodes.size(); ++a) {
+      const Node& add = *nodes[a];
+      if (add.op.builtin_code != builtin::kAdd || add.inputs.size() != 2) continue;
+      for (int side = 0; side < 2; ++side) {
+        const int32_t conv_out = add.inputs[side], other = add.inputs[1 - side];
+        if (conv_out < 0 || other < 0 || producer[conv_out] < 0 || producer[other] < 0) continue;
+        const int c = producer[conv_out], p = producer[other];
+        const int32_t code = nodes[c]->op.builtin_code;
+        if ((code != builtin::kConv2d && code != builtin::kDepthwiseConv2d) || p <= c) continue;
+        bool ready = true;
+        for (int32_t id : nodes[p]->inputs)
+          if (id >= 0 && !constant_ptr_[id] && !is_input[id] && producer[id] >= c) ready = false;
+        if (!ready) continue;
+        std::unique_ptr<Node> moved = std::move(nodes[p]);
+        nodes.erase(nodes.begin() + p);
+        nodes.insert(nodes.begin() + c, std::move(moved));
+        index_graph();
+        break;
+      }
+    }
+    std::vector<int> consumers(num_tensors, 0);
+    std::vector<int> consumer(num_tensors, -1);
+    for (size_t n = 0; n < nodes.size(); ++n)
+      for (int32_t id : nodes[n]->inputs)
+        if (id >= 0) {
+          ++consumers[id];
+          consumer[id] = static_cast<int>(n);
+        }
+    std::vector<bool> dead(nodes.size(), false);
+    auto sole_consumer = [&](int32_t t) -> int {
+      if (t < 0 || is_output[t] || consumers[t] != 1) return -1;
+      return consumer[t];
+    };
+    auto float_tensor = [&](int32_t t) { return t >= 0 && tensor_infos_[t].type == TensorType::kFloat32; };
+    for (size_t n = 0; n < nodes.size(); ++n) {
+      Node& conv = *nodes[n];
+      const int32_t code = conv.op.builtin_code;
+      if (dead[n] || (code != builtin::kConv2d && code != builtin::kDepthwiseConv2d)) continue;
+      if (conv.outputs.size() != 1 || conv.inputs.size() < 2 || conv.inputs.size() > 3) continue;
+      const std::vector<int32_t>& out_shape = tensor_infos_[conv.outputs[0]].shape;
+      if (out_shape.size() != 4 || !float_tensor(conv.outputs[0])) continue;
+      const int32_t oc = out_shape[3];
+      bool allow_prelu = true;
+      int c = sole_consumer(conv.outputs[0]);
+      if (c > static_cast<int>(n) && nodes[c]->op.builtin_code == builtin::kAdd &&
+          nodes[c]->inputs.size() == 2 && nodes[c]->outputs.size() == 1) {
+        Node& add = *nodes[c];
+        const int32_t other = add.inputs[0] == conv.outputs[0] ? add.inputs[1] : add.inputs[0];
+        const bool other_ready = other >= 0 && other != conv.outputs[0] &&
+                                 (constant_ptr_[other] || is_input[other] ||
+                                  (producer[other] >= 0 && producer[other] < static_cast<int>(n)));
+        if (other_ready && float_tensor(other) && tensor_infos_[other].shape == out_shape &&
+            tensor_infos_[add.outputs[0]].shape == out_shape) {
+          conv.epilogue.has_residual = true;
+          if (conv.inputs.size() < 3) conv.inputs.push_back(-1);
+          conv.inputs.push_back(other);
+          activation_range(add.op.options.activation, &conv.epilogue.post_lo, &conv.epilogue.post_hi);
+          allow_prelu = add.op.options.activation == Activation::kNone;
+          conv.outputs[0] = add.outputs[0];
+          conv.name += "+ADD";
+          dead[c] = true;
+          c = sole_consumer(conv.outputs[0]);
+        } else {
+          c = -1;
+        }
+      }
+      if (allow_prelu && c > static_cast<int>(n) && nodes[c]->outputs.size() == 1 &&
+          tensor_infos_[nodes[c]->outputs[0]].shape == out_shape) {
+        Node& next = *nodes[c];
+        if (next.op.builtin_code == builtin::kPrelu && next.inputs.size() == 2 &&
+            next.inputs[0] == conv.outputs[0]) {
+          const int32_t alpha = next.inputs[1];
+          if (alpha >= 0 && constant_ptr_[alpha] && float_tensor(alpha) &&
+              tensor_infos_[alpha].num_elements() == oc && !tensor_infos_[alpha].shape.empty() &&
+              tensor_infos_[alpha].shape.back() == oc) {
+            conv.epilogue.prelu_alpha = static_cast<const float*>(constant_ptr_[alpha]);
+            conv.outputs[0] = next.outputs[0];
+            conv.name += "+PRELU";
+            dead[c] = true;
+          }
+        } else if ((next.op.builtin_code == builtin::kRelu || next.op.builtin_code == builtin::kRelu6) &&
+                   next.inputs.size() == 1 && !std::isfinite(conv.epilogue.post_hi) &&
+                   !std::isfinite(conv.epilogue.post_lo)) {
+          conv.epilogue.post_lo = 0.f;
+          if (next.op.builtin_code == builtin::kRelu6) conv.epilogue.post_hi = 6.f;
+          conv.outputs[0] = next.outputs[0];
+          conv.name += next.op.builtin_code == builtin::kRelu ? "+RELU" : "+RELU6";
+          dead[c] = true;
+        }
+      }
+    }
+    std::vector<std::unique_ptr<Node>> kept;
+    for (size_t n = 0; n < nodes.size(); ++n)
+      if (!dead[n]) kept.push_back(std::move(nodes[n]));
+    nodes.swap(kept);
+    index_graph();
+  }
+
+  // Liveness-based memory plan: tensors whose lifetimes overlap get disjoint byte ranges.
+  const int num_nodes = static_cast<int>(nodes.size());
+  std::vector<int> first(num_tensors, -1), last(num_tensors, -1);
+  for (int32_t id : model.inputs) first[id] = 0;
+  for (int n = 0; n < num_nodes; ++n) {
+    for (int32_t id : nodes[n]->outputs) if (first[id] < 0) first[id] = n;
+    for (int32_t id : nodes[n]->inputs) if (id >= 0) last[id] = std::max(last[id], n);
+    for (int32_t id : nodes[n]->outputs) last[id] = std::max(last[id], n);
+  }
+  for (int32_t id : model.outputs) last[id] = num_nodes;
+  std::vector<int32_t> order;
+  for (size_t t = 0; t < num_tensors; ++t)
+    if (!constant_ptr_[t] && first[t] >= 0) order.push_back(static_cast<int32_t>(t));
+  for (int32_t t : order) {
+    if (tensor_type_size(tensor_infos_[t].type) == 0)
+      throw ModelError("tflite: tensor '" + tensor_infos_[t].name + "' has unsupported type " +
+                       tensor_type_name(tensor_infos_[t].type));
+    if (tensor_bytes(tensor_infos_[t]) > kMaxArenaBytes)
+      throw ModelError("tflite: tensor '" + tensor_infos_[t].name + "' is too large");
+  }
+  std::stable_sort(order.begin(), order.end(), [&](int32_t a, int32_t b) {
+    return tensor_bytes(tensor_infos_[a]) > tensor_bytes(tensor_infos_[b]);
+  });
+  arena_offset_.assign(num_tensors, -1);
+  std::vector<int32_t> placed;
+  size_t arena = 0;
+  for (int32_t t : order) {
+    const size_t size = align_up(std::max<size_t>(tensor_bytes(tensor_infos_[t]), 1));
+    std::vector<std::pair<size_t, size_t>> busy;
+    for (int32_t p : placed)
+      if (first[p] <= last[t] && first[t] <= last[p])
+        busy.emplace_back(static_cast<size_t>(arena_offset_[p]),
+                          static_cast<size_t>(arena_offset_[p]) + align_up(std::max<size_t>(tensor_bytes(tensor_infos_[p]), 1)));
+    std::sort(busy.begin(), busy.end());
+    size_t offset = 0;
+    for (const auto& r : busy) {
+      if (offset + size <= r.first) break;
+      offset = std::max(offset, r.second);
+    }
+    arena_offset_[t] = static_cast<int64_t>(offset);
+    arena = std::max(arena, offset + size);
+    if (arena > kMaxArenaBytes) throw ModelError("tflite: the model's activations need too much memory");
+    placed.push_back(t);
+  }
+  arena_bytes_ = std::max<size_t>(arena, kAlign);
+
+  const int num_arenas = options_.num_threads;
+  for (int a = 0; a < num_arenas; ++a) {
+    arenas_.emplace_back(new Arena);
+    arenas_.back()->block.allocate(arena_bytes_);
+  }
+
+  // Kernels: the tuned backend where it covers the node, else the reference.
+  for (std::unique_ptr<Node>& node : nodes) {
+    OpContext ctx;
+    ctx.op = &node->op;
+    ctx.op_name = node->name;
+    ctx.epilogue = node->epilogue;
+    for (int32_t id : node->inputs) ctx.inputs.push_back(view_of(id, arenas_[0]->block.data));
+    for (int32_t id : node->outputs) ctx.outputs.push_back(view_of(id, arenas_[0]->block.data));
+    std::unique_ptr<Kernel> k;
+    if (options_.tuned_kernels) k = create_cpu_kernel(ctx);
+    if (!k) k = create_reference_kernel(ctx);
+    scratch_bytes_ = std::max(scratch_bytes_, align_up(k->prepare(ctx)));
+    node->kernel = std::move(k);
+  }
+  for (int a = 0; a < num_arenas; ++a) {
+    arenas_[a]->scratch.allocate(scratch_bytes_);
+    for (std::unique_ptr<Node>& node : nodes) {
+      NodeArgs args;
+      for (int32_t id : node->inputs) args.inputs.push_back(view_of(id, arenas_[a]->block.data));
+      for (int32_t id : node->outputs) args.outputs.push_back(view_of(id, arenas_[a]->block.data));
+      args.scratch = arenas_[a]->scratch.data;
+      node->args.push_back(std::move(args));
+    }
+  }
+
+  for (const std::unique_ptr<Node>& node : nodes) {
+    NodeInfo info;
+    info.op = node->name;
+    for (int32_t id : node->inputs) info.inputs.push_back(id >= 0 ? tensor_infos_[id].name : "");
+    for (int32_t id : node->outputs) info.outputs.push_back(tensor_infos_[id].name);
+    info.impl = node->kernel->impl_name();
+    node_info_.push_back(std::move(info));
+  }
+  input_ids_ = model.inputs;
+  output_ids_ = model.outputs;
+  for (int32_t id : input_ids_) {
+    if (tensor_infos_[id].type != TensorType::kFloat32)
+      throw ModelError("tflite: graph input '" + tensor_infos_[id].name + "' is not float32");
+    input_info_.push_back(tensor_infos_[id]);
+  }
+  for (int32_t id : output_ids_) {
+    if (tensor_infos_[id].type != TensorType::kFloat32)
+      throw ModelError("tflite: graph output '" + tensor_infos_[id].name + "' is not float32");
+    output_info_.push_back(tensor_infos_[id]);
+  }
+  nodes_ = std::move(nodes);
+  model.buffers.clear();
+  model.buffers.shrink_to_fit();
+  model_ = std::move(model);
+}
+
+void Interpreter::run_arena(int arena, const float* const* inputs, float* const* outputs,
+                            ThreadPool* pool, int sample) {
+  uint8_t* base = arenas_[arena]->block.data;
+  for (size_t i = 0; i < input_ids_.size(); ++i) {
+    const int64_t n = input_info_[i].num_elements();
+    std::memcpy(base + arena_offset_[input_ids_[i]], inputs[i] + n * sample,
+                static_cast<size_t>(n) * sizeof(float));
+  }
+  for (const std::unique_ptr<Node>& node : nodes_) node->kernel->run(node->args[arena], pool);
+  for (size_t j = 0; j < output_ids_.size(); ++j) {
+    const int32_t id = output_ids_[j];
+    const int64_t n = output_info_[j].num_elements();
+    const void* src = constant_ptr_[id] ? constant_ptr_[id] : base + arena_offset_[id];
+    std::memcpy(outputs[j] + n * sample, src, static_cast<size_t>(n) * sizeof(float));
+  }
+}
+
+void Interpreter::run(int batch, const float* const* inputs, float* const* outputs) {
+  if (batch < 1) throw ModelError("batch must be >= 1");
+  const int arenas = static_cast<int>(arenas_.size());
+  if (batch == 1 || arenas == 1 || !pool_) {
+    for (int s = 0; s < batch; ++s) run_arena(0, inputs, outputs, pool_.get(), s);
+    return;
+  }
+  // Whole rounds of `arenas` samples in parallel; a remainder of one runs with intra-op threads.
+  const int parallel = batch - (batch % arenas == 1 ? 1 : 0);
+  pool_->parallel_for(parallel, [&](int64_t begin, int64_t end, int worker) {
+    for (int64_t s = begin; s < end; ++s) run_arena(worker, inputs, outputs, nullptr, static_cast<int>(s));
+  });
+  if (parallel < batch) run_arena(0, inputs, outputs, pool_.get(), batch - 1);
+}
+
+std::vector<std::vector<float>> Interpreter::run_capture(const float* const* inputs,
+                                                         const std::vector<std::string>& names) {
+  std::map<int32_t, std::vector<size_t>> wanted;  // tensor id -> result slots
+  std::vector<std::vector<float>> result(names.size());
+  std::vector<bool> filled(names.size(), false);
+  for (size_t i = 0; i < names.size(); ++i) {
+    int32_t found = -1;
+    for (size_t t = 0; t < tensor_infos_.size(); ++t)
+      if (tensor_infos_[t].name == names[i]) { found = static_cast<int32_t>(t); break; }
+    if (found < 0) throw ModelError("no tensor named '" + names[i] + "'");
+    if (tensor_infos_[found].type != TensorType::kFloat32 &&
+        !(constant_ptr_[found] && tensor_infos_[found].type == TensorType::kFloat16))
+      throw ModelError("tensor '" + names[i] + "' is not float32");
+    wanted[found].push_back(i);
+  }
+  auto copy_out = [&](int32_t id, const void* src) {
+    auto it = wanted.find(id);
+    if (it == wanted.end()) return;
+    const int64_t n = tensor_infos_[id].num_elements();
+    for (size_t slot : it->second) {
+      result[slot].resize(static_cast<size_t>(n));
+      if (tensor_infos_[id].type == TensorType::kFloat16) {
+        const uint16_t* h = static_cast<const uint16_t*>(src);
+        for (int64_t k = 0; k < n; ++k) result[slot][k] = ref::half_to_float(h[k]);
+      } else {
+        std::memcpy(result[slot].data(), src, static_cast<size_t>(n) * sizeof(float));
+      }
+      filled[slot] = true;
+    }
+  };
+  uint8_t* base = arenas_[0]->block.data;
+  for (size_t t = 0; t < tensor_infos_.size(); ++t)
+    if (constant_ptr_[t]) copy_out(static_cast<int32_t>(t), constant_ptr_[t]);
+  for (size_t i = 0; i < input_ids_.size(); ++i) {
+    const int64_t n = input_info_[i].num_elements();
+    std::memcpy(base + arena_offset_[input_ids_[i]], inputs[i], static_cast<size_t>(n) * sizeof(float));
+    copy_out(input_ids_[i], inputs[i]);
+  }
+  for (const std::unique_ptr<Node>& node : nodes_) {
+    node->kernel->run(node->args[0], nullptr);
+    for (int32_t id : node->outputs) copy_out(id, base + arena_offset_[id]);
+  }
+  for (size_t i = 0; i < names.size(); ++i)
+    if (!filled[i])
+      throw ModelError("tensor '" + names[i] +
+                       "' is not kept by the execution plan (fused or folded away); "
+                       "load the model with fusion off to observe it");
+  return result;
+}
+
+}  // namespace fmn

@@ -1,0 +1,98 @@
+// The interpreter: turns a ModelDef into an execution plan once, then runs it per frame.
+//
+// At load (constructor): float16 constants are dequantized and every node whose inputs are all
+// constant is folded; conv nodes absorb a following ADD / PRELU / RELU (fusion pass); each node
+// gets a kernel from the chosen backend (falling back to the reference kernel, recorded in the
+// plan); activation memory is planned by liveness into one block per execution arena; kernels
+// are prepared. Nothing is allocated by run().
+//
+// Batches: the plan is for batch 1 (the model's own shapes). run() with batch N executes the
+// plan once per batch element; with several threads, elements run in parallel, one arena per
+// worker; a single element runs with intra-op parallelism instead.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "model/tflite_model.h"
+#include "runtime/kernel.h"
+#include "runtime/thread_pool.h"
+
+namespace fmn {
+
+struct InterpreterOptions {
+  int num_threads = 1;        // >= 1
+  bool tuned_kernels = true;  // false: reference kernels only (the oracle)
+  bool fuse = true;           // false: no fusion pass (every tensor stays observable)
+};
+
+struct TensorInfo {
+  std::string name;
+  std::vector<int32_t> shape;  // batch-1 shape as the model defines it
+  TensorType type = TensorType::kFloat32;
+  int64_t num_elements() const {
+    int64_t n = 1;
+    for (int32_t d : shape) n *= d;
+    return n;
+  }
+};
+
+struct NodeInfo {
+  std::string op;                    // "CONV_2D", a custom op's name; fused: "CONV_2D+ADD+PRELU"
+  std::vector<std::string> inputs;   // tensor names
+  std::vector<std::string> outputs;
+  std::string impl;                  // the kernel that runs it: "reference", "cpu.avx512", ...
+};
+
+class Interpreter {
+ public:
+  Interpreter(ModelDef model, const InterpreterOptions& options);
+  ~Interpreter();
+  Interpreter(const Interpreter&) = delete;
+  Interpreter& operator=(const Interpreter&) = delete;
+
+  const std::vector<TensorInfo>& inputs() const { return input_info_; }
+  const std::vector<TensorInfo>& outputs() const { return output_info_; }
+  const std::vector<NodeInfo>& nodes() const { return node_info_; }
+  int num_threads() const { return options_.num_threads; }
+  // Bytes held: constants (weights after dequantization) and activation arenas.
+  size_t constant_bytes() const { return constant_bytes_; }
+  size_t arena_bytes() const { return arena_bytes_ * arenas_.size(); }
+
+  // inputs[i] holds batch * inputs()[i].num_elements() floats, outputs[j] likewise.
+  // Thread-safe only against other Interpreters; one run() at a time per Interpreter.
+  void run(int batch, const float* const* inputs, float* const* outputs);
+
+  // Runs batch 1 on one thread and copies out the named tensors (any tensor the plan still
+  // holds: graph inputs, constants, node outputs). Throws ModelError for an unknown name or a
+  // tensor removed by fusion or folding.
+  std::vector<std::vector<float>> run_capture(const float* const* inputs,
+                                              const std::vector<std::string>& names);
+
+  const TensorInfo& tensor_info(const std::string& name) const;
+
+ private:
+  struct Node;
+  struct Arena;
+  void build_plan(ModelDef model);
+  void run_arena(int arena, const float* const* inputs, float* const* outputs, ThreadPool* pool,
+                 int sample);
+
+  InterpreterOptions options_;
+  std::vector<TensorInfo> tensor_infos_;
+  std::vector<TensorInfo> input_info_, output_info_;
+  std::vector<int32_t> input_ids_, output_ids_;
+  std::vector<NodeInfo> node_info_;
+  std::vector<std::unique_ptr<Node>> nodes_;
+  std::vector<std::unique_ptr<Arena>> arenas_;
+  std::vector<std::vector<uint8_t>> constants_storage_;  // owned constant data, 64-B aligned within
+  std::vector<void*> constant_ptr_;                      // per tensor: constant data or null
+  std::vector<int64_t> arena_offset_;                    // per tensor: offset in an arena, or -1
+  size_t arena_bytes_ = 0, scratch_bytes_ = 0, constant_bytes_ = 0;
+  std::unique_ptr<ThreadPool> pool_;
+  ModelDef model_;
+};
+
+}  // namespace fmn

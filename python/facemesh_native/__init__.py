@@ -1,0 +1,10 @@
+"""facemesh_native: MediaPipe's FaceMesh models on a native engine of our own.
+
+    import facemesh_native as fm
+    m = fm.Model("face_landmark")          # a bundled model name, or a path to a .tflite file
+    outs = m.run([x])                      # list of float32 arrays shaped as the model defines
+"""
+from ._model import DEVICES, MODEL_NAMES, Model, model_path, models_dir
+
+__all__ = ["Model", "DEVICES", "MODEL_NAMES", "model_path", "models_dir"]
+__version__ = "0.1.0"

@@ -1,0 +1,114 @@
+"""The inference engine's Python face: configuration and type conversion only."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Dict, List, Optional, Sequence
+
+import numpy as np
+
+from . import _core
+
+#: The models bundled with the package (from mediapipe 0.10.21; see models/NOTICE).
+MODEL_NAMES = ("face_detection_short_range", "face_landmark", "face_landmark_with_attention")
+
+#: Devices `Model` accepts. "auto" picks the best available backend; today that is the CPU.
+DEVICES = ("cpu", "auto")
+
+
+def models_dir() -> Path:
+    """The folder holding the bundled .tflite files."""
+    return Path(__file__).resolve().parent / "models"
+
+
+def model_path(name_or_path: str | os.PathLike) -> Path:
+    """Resolves a bundled model name ("face_landmark") or a path to an existing file."""
+    text = os.fspath(name_or_path)
+    if text in MODEL_NAMES:
+        p = models_dir() / f"{text}.tflite"
+        if not p.is_file():
+            raise FileNotFoundError(f"bundled model {text!r} is missing from {models_dir()}")
+        return p
+    p = Path(text)
+    if p.is_file():
+        return p
+    raise ValueError(
+        f"unknown model {text!r}: not a bundled model name ({', '.join(MODEL_NAMES)}) "
+        "and not a path to an existing file"
+    )
+
+
+def _resolve_device(device: str) -> str:
+    if not isinstance(device, str):
+        raise ValueError(f"device must be a string, one of {', '.join(DEVICES)}; got {device!r}")
+    d = device.strip().lower()
+    if d not in DEVICES:
+        raise ValueError(f"unknown device {device!r}; known devices: {', '.join(DEVICES)}")
+    return "cpu"
+
+
+class Model:
+    """A loaded .tflite model on one device.
+
+    Args:
+      model: a bundled model name (see MODEL_NAMES) or a path to a .tflite file.
+      device: "cpu" or "auto".
+      num_threads: worker threads for this model (None: all hardware threads).
+      kernels: "tuned" (default) or "reference" (the plain oracle kernels).
+      fuse: fold conv + add/prelu/relu into one kernel (default True); False keeps every
+        intermediate tensor observable through run_capture().
+
+    Inputs to run() are float32 arrays of the model's input shape, or with the leading 1
+    replaced by a batch size N. Bad input raises ValueError saying what was expected.
+    """
+
+    def __init__(self, model: str | os.PathLike, device: str = "cpu",
+                 num_threads: Optional[int] = None, kernels: str = "tuned", fuse: bool = True):
+        self.device = _resolve_device(device)
+        if num_threads is None:
+            num_threads = _core.hardware_threads()
+        if not isinstance(num_threads, (int, np.integer)) or isinstance(num_threads, bool) \
+                or not 1 <= int(num_threads) <= 256:
+            raise ValueError(f"num_threads must be None or an int in 1..256, got {num_threads!r}")
+        if kernels not in ("tuned", "reference"):
+            raise ValueError(f"kernels must be 'tuned' or 'reference', got {kernels!r}")
+        self.path = model_path(model)
+        self._impl = _core.Interpreter(str(self.path), int(num_threads), kernels == "tuned",
+                                       bool(fuse))
+        self.num_threads = int(num_threads)
+
+    @property
+    def inputs(self) -> List[dict]:
+        """[{name, shape, dtype}] of the model's inputs (batch-1 shapes)."""
+        return self._impl.inputs
+
+    @property
+    def outputs(self) -> List[dict]:
+        """[{name, shape, dtype}] of the model's outputs (batch-1 shapes)."""
+        return self._impl.outputs
+
+    @property
+    def nodes(self) -> List[dict]:
+        """The execution plan: [{op, inputs, outputs, impl}] in order, after folding and fusion."""
+        return self._impl.nodes
+
+    @property
+    def memory_bytes(self) -> Dict[str, int]:
+        """Bytes held by constants (weights) and by the activation arenas."""
+        return {"constants": self._impl.constant_bytes, "activations": self._impl.arena_bytes}
+
+    def run(self, inputs: Sequence[np.ndarray]) -> List[np.ndarray]:
+        """Runs the model; returns its outputs as float32 arrays. Releases the GIL."""
+        if isinstance(inputs, np.ndarray):
+            inputs = [inputs]
+        return self._impl.run(list(inputs))
+
+    def run_capture(self, inputs: Sequence[np.ndarray], names: Sequence[str]) -> Dict[str, np.ndarray]:
+        """Runs batch 1 and returns the named intermediate tensors (see `nodes`)."""
+        if isinstance(inputs, np.ndarray):
+            inputs = [inputs]
+        return self._impl.run_capture(list(inputs), list(names))
+
+    def __repr__(self) -> str:
+        return (f"Model({self.path.name!r}, device={self.device!r}, "
+                f"num_threads={self.num_threads})")

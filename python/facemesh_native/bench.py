@@ -1,0 +1,154 @@
+"""Benchmarks: facemesh_native against its references, on the same inputs, in one run.
+
+    python -m facemesh_native.bench models [--iters 200] [--threads 1 2] [--batch 1 4]
+
+`models` runs each face model on our CPU engine and on ai-edge-litert's interpreter (XNNPACK),
+alternating call by call so both see the same machine state, and prints per-call medians and the
+ratio ours/LiteRT (below 1.0: we are faster). It also reports the memory a loaded model adds to
+the process (RSS growth, measured in a fresh subprocess per engine).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from typing import Callable, List
+
+import numpy as np
+
+from ._model import Model, model_path
+
+BENCH_MODELS = {
+    "face_detection_short_range": (128, (-1.0, 1.0)),
+    "face_landmark": (192, (0.0, 1.0)),
+}
+
+
+def cpu_name() -> str:
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def _litert_runner(name: str, threads: int, batch: int) -> Callable[[np.ndarray], None]:
+    from ai_edge_litert.interpreter import Interpreter
+
+    it = Interpreter(model_path=str(model_path(name)), num_threads=threads)
+    idx = it.get_input_details()[0]["index"]
+    if batch != 1:
+        shape = list(it.get_input_details()[0]["shape"])
+        shape[0] = batch
+        it.resize_tensor_input(idx, shape)
+    it.allocate_tensors()
+
+    def run(x):
+        it.set_tensor(idx, x)
+        it.invoke()
+
+    return run
+
+
+def _time_alternating(fns: List[Callable[[], None]], iters: int, warmup: int = 10):
+    for _ in range(warmup):
+        for f in fns:
+            f()
+    times = [[] for _ in fns]
+    for _ in range(iters):
+        for k, f in enumerate(fns):
+            t0 = time.perf_counter()
+            f()
+            times[k].append(time.perf_counter() - t0)
+    return [statistics.median(t) * 1e3 for t in times]
+
+
+def _rss_probe(engine: str, name: str) -> float:
+    """RSS growth in MiB from loading `name` on `engine` and running it once (fresh process)."""
+    code = f"""
+import resource, numpy as np, sys
+def rss():
+    with open('/proc/self/status') as f:
+        for l in f:
+            if l.startswith('VmRSS'): return int(l.split()[1]) / 1024.0
+engine, name = {engine!r}, {name!r}
+if engine == 'ours':
+    import facemesh_native as fm
+else:
+    from ai_edge_litert.interpreter import Interpreter
+base = rss()
+if engine == 'ours':
+    m = fm.Model(name, num_threads=1)
+    x = np.zeros(m.inputs[0]['shape'], np.float32); m.run([x])
+else:
+    from facemesh_native import model_path
+    it = Interpreter(model_path=str(model_path(name)), num_threads=1); it.allocate_tensors()
+    d = it.get_input_details()[0]; it.set_tensor(d['index'], np.zeros(d['shape'], np.float32)); it.invoke()
+print(rss() - base)
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return float(out.stdout.strip().splitlines()[-1])
+
+
+def bench_models(args) -> dict:
+    try:
+        import ai_edge_litert  # noqa: F401
+        have_litert = True
+    except ImportError:
+        have_litert = False
+        print("ai-edge-litert is not installed: printing our figures only "
+              "(pip install ai-edge-litert for the comparison)")
+    rows = []
+    print(f"machine: {cpu_name()}, {os.cpu_count()} logical CPUs")
+    print(f"{'model':28s} {'thr':>3s} {'batch':>5s} {'ours ms':>9s} {'litert ms':>10s} {'ratio':>6s}")
+    for name, (size, (lo, hi)) in BENCH_MODELS.items():
+        for threads in args.threads:
+            for batch in args.batch:
+                x = np.random.default_rng(0).uniform(lo, hi, (batch, size, size, 3)).astype(np.float32)
+                ours = Model(name, num_threads=threads)
+                fns = [lambda: ours.run([x])]
+                if have_litert:
+                    lr = _litert_runner(name, threads, batch)
+                    fns.append(lambda: lr(x))
+                t = _time_alternating(fns, args.iters)
+                ratio = t[0] / t[1] if have_litert else float("nan")
+                lt = f"{t[1]:10.3f}" if have_litert else f"{'-':>10s}"
+                print(f"{name:28s} {threads:3d} {batch:5d} {t[0]:9.3f} {lt} {ratio:6.2f}")
+                rows.append({"model": name, "threads": threads, "batch": batch, "ours_ms": t[0],
+                             "litert_ms": t[1] if have_litert else None, "ratio": ratio})
+    mem = {}
+    for name in BENCH_MODELS:
+        mem[name] = {"ours_mib": _rss_probe("ours", name)}
+        if have_litert:
+            mem[name]["litert_mib"] = _rss_probe("litert", name)
+        print(f"memory {name}: ours +{mem[name]['ours_mib']:.1f} MiB"
+              + (f", litert +{mem[name]['litert_mib']:.1f} MiB" if have_litert else ""))
+    return {"machine": cpu_name(), "rows": rows, "memory": mem}
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(prog="python -m facemesh_native.bench")
+    sub = p.add_subparsers(dest="what", required=True)
+    m = sub.add_parser("models", help="raw model inference: ours vs LiteRT (XNNPACK)")
+    m.add_argument("--iters", type=int, default=200)
+    m.add_argument("--threads", type=int, nargs="+", default=[1, 2])
+    m.add_argument("--batch", type=int, nargs="+", default=[1, 4])
+    m.add_argument("--json", help="also write the results to this file")
+    args = p.parse_args(argv)
+    result = bench_models(args)
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(result, f, indent=2)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

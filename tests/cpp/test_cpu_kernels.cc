@@ -1,0 +1,344 @@
+// Tuned CPU kernels (create_cpu_kernel) against the reference kernels (create_reference_kernel),
+// for every instruction-set level this machine supports (forced with FMN_CPU_ISA), on random
+// shapes, strides, paddings, dilations, filter sizes, activations and fused epilogues, without
+// a pool and with a 2-thread pool. Tolerance: 1e-5 of max |reference| (plus 1e-6 absolute).
+// Also checks that the tuned kernels write every output element and nothing past the output.
+#define FMN_TEST_MAIN
+#include "testing.h"
+
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <limits>
+#include <memory>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "runtime/kernel.h"
+#include "runtime/thread_pool.h"
+
+namespace {
+
+using fmn::Activation;
+using fmn::OpContext;
+using fmn::OperatorDef;
+using fmn::Padding;
+using fmn::TensorView;
+
+const float kInf = std::numeric_limits<float>::infinity();
+constexpr int kGuard = 64;  // floats past each output, must stay untouched
+
+struct Isa {
+  const char* env;
+  const char* impl;
+  bool available;
+};
+
+std::vector<Isa> isa_levels() {
+  std::vector<Isa> v;
+  v.push_back({"generic", "cpu.generic", true});
+#if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
+  __builtin_cpu_init();
+  const bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  v.push_back({"avx2", "cpu.avx2", avx2});
+  v.push_back({"avx512", "cpu.avx512", avx2 && __builtin_cpu_supports("avx512f")});
+#endif
+  return v;
+}
+
+struct ConvCase {
+  bool depthwise = false;
+  int n = 1, h = 8, w = 8, ic = 4, oc = 4, kh = 3, kw = 3;
+  int sh = 1, sw = 1, dh = 1, dw = 1;
+  Padding pad = Padding::kSame;
+  Activation act = Activation::kNone;
+  bool bias = true, residual = false, prelu = false;
+  float post_lo = -kInf, post_hi = kInf;
+
+  std::string str() const {
+    char buf[256];
+    std::snprintf(buf, sizeof buf,
+                  "%s n%d %dx%dx%d->%d k%dx%d s%d,%d d%d,%d %s act%d bias%d res%d prelu%d post[%g,%g]",
+                  depthwise ? "dw" : "conv", n, h, w, ic, oc, kh, kw, sh, sw, dh, dw,
+                  pad == Padding::kSame ? "SAME" : "VALID", static_cast<int>(act), bias, residual,
+                  prelu, post_lo, post_hi);
+    return buf;
+  }
+};
+
+int out_dim(Padding pad, int in, int k, int s, int d) {
+  const int span = (k - 1) * d + 1;
+  if (pad == Padding::kSame) return (in + s - 1) / s;
+  return in >= span ? (in - span) / s + 1 : 0;
+}
+
+std::vector<float> random_vec(std::mt19937& rng, size_t n, float lo, float hi) {
+  std::uniform_real_distribution<float> u(lo, hi);
+  std::vector<float> v(n);
+  for (float& x : v) x = u(rng);
+  return v;
+}
+
+// Runs kernel k (prepared on ctx) and returns its output; `out` is prefilled with NaN and
+// kGuard sentinel floats follow it.
+std::vector<float> run_kernel(const fmn::Kernel& k, size_t scratch, const OpContext& ctx,
+                              size_t out_elems, fmn::ThreadPool* pool, bool* guard_ok) {
+  std::vector<float> out(out_elems + kGuard, std::numeric_limits<float>::quiet_NaN());
+  for (int i = 0; i < kGuard; ++i) out[out_elems + i] = 12345.f;
+  std::vector<unsigned char> scratch_buf(scratch + 64);
+  fmn::NodeArgs args;
+  args.inputs = ctx.inputs;
+  args.outputs = ctx.outputs;
+  args.outputs[0].data = out.data();
+  args.scratch = scratch ? scratch_buf.data() + (64 - reinterpret_cast<uintptr_t>(scratch_buf.data()) % 64) % 64 : nullptr;
+  k.run(args, pool);
+  *guard_ok = true;
+  for (int i = 0; i < kGuard; ++i) *guard_ok = *guard_ok && out[out_elems + i] == 12345.f;
+  out.resize(out_elems);
+  return out;
+}
+
+// Checks every available ISA level's tuned kernel against the reference on one case.
+void check_conv_case(const ConvCase& c, std::mt19937& rng, fmn::ThreadPool* pool2) {
+  const int oc = c.depthwise ? c.ic : c.oc;
+  const int oh = out_dim(c.pad, c.h, c.kh, c.sh, c.dh);
+  const int ow = out_dim(c.pad, c.w, c.kw, c.sw, c.dw);
+  if (oh < 1 || ow < 1) return;
+  std::vector<float> input = random_vec(rng, static_cast<size_t>(c.n) * c.h * c.w * c.ic, -1.f, 1.f);
+  const size_t filter_elems = c.depthwise ? static_cast<size_t>(c.kh) * c.kw * c.ic
+                                          : static_cast<size_t>(oc) * c.kh * c.kw * c.ic;
+  std::vector<float> filter = random_vec(rng, filter_elems, -1.f, 1.f);
+  std::vector<float> bias = random_vec(rng, static_cast<size_t>(oc), -1.f, 1.f);
+  const size_t out_elems = static_cast<size_t>(c.n) * oh * ow * oc;
+  std::vector<float> residual = random_vec(rng, out_elems, -2.f, 2.f);
+  std::vector<float> alpha = random_vec(rng, static_cast<size_t>(oc), -0.5f, 1.5f);
+
+  OperatorDef op;
+  op.builtin_code = c.depthwise ? fmn::builtin::kDepthwiseConv2d : fmn::builtin::kConv2d;
+  op.options.padding = c.pad;
+  op.options.stride_h = c.sh;
+  op.options.stride_w = c.sw;
+  op.options.dilation_h = c.dh;
+  op.options.dilation_w = c.dw;
+  op.options.depth_multiplier = 1;
+  op.options.activation = c.act;
+
+  OpContext ctx;
+  ctx.op = &op;
+  ctx.op_name = c.depthwise ? "DEPTHWISE_CONV_2D" : "CONV_2D";
+  TensorView in{fmn::TensorType::kFloat32, {c.n, c.h, c.w, c.ic}, input.data(), false};
+  TensorView wt{fmn::TensorType::kFloat32,
+                c.depthwise ? std::vector<int32_t>{1, c.kh, c.kw, c.ic}
+                            : std::vector<int32_t>{oc, c.kh, c.kw, c.ic},
+                filter.data(), true};
+  TensorView b{fmn::TensorType::kFloat32, {oc}, c.bias ? bias.data() : nullptr, c.bias};
+  TensorView out{fmn::TensorType::kFloat32, {c.n, oh, ow, oc}, nullptr, false};
+  ctx.inputs = {in, wt, b};
+  if (c.residual) {
+    ctx.inputs.push_back(TensorView{fmn::TensorType::kFloat32, {c.n, oh, ow, oc}, residual.data(), false});
+    ctx.epilogue.has_residual = true;
+  }
+  if (c.prelu) ctx.epilogue.prelu_alpha = alpha.data();
+  ctx.epilogue.post_lo = c.post_lo;
+  ctx.epilogue.post_hi = c.post_hi;
+  ctx.outputs = {out};
+
+  std::unique_ptr<fmn::Kernel> ref = fmn::create_reference_kernel(ctx);
+  const size_t ref_scratch = ref->prepare(ctx);
+  bool guard = true;
+  const std::vector<float> want = run_kernel(*ref, ref_scratch, ctx, out_elems, nullptr, &guard);
+  float max_abs = 0.f;
+  for (float v : want) max_abs = std::max(max_abs, std::fabs(v));
+  const float tol = 1e-5f * max_abs + 1e-6f;
+
+  for (const Isa& isa : isa_levels()) {
+    if (!isa.available) continue;
+    setenv("FMN_CPU_ISA", isa.env, 1);
+    std::unique_ptr<fmn::Kernel> k = fmn::create_cpu_kernel(ctx);
+    unsetenv("FMN_CPU_ISA");
+    if (!k) {
+      fmn_test::fail(__FILE__, __LINE__, "no tuned kernel for " + c.str());
+      continue;
+    }
+    CHECK(std::string(k->impl_name()) == isa.impl);
+    const size_t scratch = k->prepare(ctx);
+    for (fmn::ThreadPool* pool : {static_cast<fmn::ThreadPool*>(nullptr), pool2}) {
+      bool guard_ok = false;
+      const std::vector<float> got = run_kernel(*k, scratch, ctx, out_elems, pool, &guard_ok);
+      if (!guard_ok) fmn_test::fail(__FILE__, __LINE__, std::string(isa.env) + " wrote past output: " + c.str());
+      float worst = 0.f;
+      size_t worst_i = 0;
+      for (size_t i = 0; i < out_elems; ++i) {
+        const float d = std::fabs(got[i] - want[i]);
+        if (!(d <= worst)) {  // NaN (unwritten) counts as worst
+          worst = std::isnan(d) ? kInf : d;
+          worst_i = i;
+        }
+      }
+      if (!(worst <= tol)) {
+        fmn_test::fail(__FILE__, __LINE__,
+                       std::string(isa.env) + (pool ? " pool2" : " serial") + " " + c.str() +
+                           ": max err " + std::to_string(worst) + " at " + std::to_string(worst_i) +
+                           " (got " + std::to_string(got[worst_i]) + ", want " +
+                           std::to_string(want[worst_i]) + ", tol " + std::to_string(tol) + ")");
+      }
+    }
+  }
+}
+
+Activation random_act(std::mt19937& rng) {
+  static const Activation acts[] = {Activation::kNone, Activation::kRelu, Activation::kRelu6,
+                                    Activation::kReluN1To1};
+  return acts[rng() % 4];
+}
+
+void randomize_epilogue(ConvCase& c, std::mt19937& rng) {
+  c.act = random_act(rng);
+  c.bias = rng() % 5 != 0;
+  c.residual = rng() % 2 == 0;
+  c.prelu = rng() % 2 == 0;
+  if (rng() % 3 == 0) {
+    c.post_lo = -0.5f;
+    c.post_hi = 1.5f;
+  } else if (rng() % 4 == 0) {
+    c.post_lo = 0.f;
+  }
+}
+
+}  // namespace
+
+TEST(conv_random_shapes) {
+  std::mt19937 rng(1234);
+  fmn::ThreadPool pool(2);
+  for (int iter = 0; iter < 160; ++iter) {
+    ConvCase c;
+    c.n = 1 + static_cast<int>(rng() % 3);
+    c.h = 1 + static_cast<int>(rng() % 13);
+    c.w = 1 + static_cast<int>(rng() % 13);
+    c.ic = 1 + static_cast<int>(rng() % 40);
+    c.oc = 1 + static_cast<int>(rng() % 90);
+    static const int ks[] = {1, 1, 3, 5, 2};
+    c.kh = ks[rng() % 5];
+    c.kw = rng() % 4 == 0 ? ks[rng() % 5] : c.kh;
+    c.sh = 1 + static_cast<int>(rng() % 2);
+    c.sw = rng() % 4 == 0 ? 1 + static_cast<int>(rng() % 3) : c.sh;
+    c.dh = rng() % 5 == 0 ? 2 : 1;
+    c.dw = rng() % 5 == 0 ? 2 : 1;
+    c.pad = rng() % 2 ? Padding::kSame : Padding::kValid;
+    randomize_epilogue(c, rng);
+    check_conv_case(c, rng, &pool);
+  }
+}
+
+TEST(conv_pointwise_random) {
+  std::mt19937 rng(99);
+  fmn::ThreadPool pool(2);
+  for (int iter = 0; iter < 80; ++iter) {
+    ConvCase c;
+    c.n = 1 + static_cast<int>(rng() % 3);
+    c.h = 1 + static_cast<int>(rng() % 20);
+    c.w = 1 + static_cast<int>(rng() % 20);
+    c.ic = 1 + static_cast<int>(rng() % 140);
+    c.oc = 1 + static_cast<int>(rng() % 150);
+    c.kh = c.kw = 1;
+    randomize_epilogue(c, rng);
+    check_conv_case(c, rng, &pool);
+  }
+}
+
+TEST(depthwise_random_shapes) {
+  std::mt19937 rng(777);
+  fmn::ThreadPool pool(2);
+  for (int iter = 0; iter < 160; ++iter) {
+    ConvCase c;
+    c.depthwise = true;
+    c.n = 1 + static_cast<int>(rng() % 3);
+    c.h = 1 + static_cast<int>(rng() % 17);
+    c.w = 1 + static_cast<int>(rng() % 17);
+    c.ic = 1 + static_cast<int>(rng() % 70);
+    static const int ks[] = {3, 3, 5, 1, 2, 4};
+    c.kh = ks[rng() % 6];
+    c.kw = rng() % 4 == 0 ? ks[rng() % 6] : c.kh;
+    c.sh = 1 + static_cast<int>(rng() % 2);
+    c.sw = rng() % 4 == 0 ? 1 + static_cast<int>(rng() % 3) : c.sh;
+    c.dh = rng() % 5 == 0 ? 2 : 1;
+    c.dw = rng() % 5 == 0 ? 2 : 1;
+    c.pad = rng() % 2 ? Padding::kSame : Padding::kValid;
+    randomize_epilogue(c, rng);
+    check_conv_case(c, rng, &pool);
+  }
+}
+
+// The layer shapes of face_landmark and face_detection_short_range.
+TEST(model_layer_shapes) {
+  std::mt19937 rng(5);
+  fmn::ThreadPool pool(2);
+  auto conv = [](int h, int ic, int oc, int k, int s, Padding pad) {
+    ConvCase c;
+    c.h = c.w = h;
+    c.ic = ic;
+    c.oc = oc;
+    c.kh = c.kw = k;
+    c.sh = c.sw = s;
+    c.pad = pad;
+    return c;
+  };
+  ConvCase first = conv(192, 3, 16, 3, 2, Padding::kSame);
+  first.prelu = true;
+  check_conv_case(first, rng, &pool);
+  ConvCase det_first = conv(128, 3, 24, 5, 2, Padding::kSame);
+  det_first.act = Activation::kRelu;
+  check_conv_case(det_first, rng, &pool);
+  ConvCase pw = conv(96, 16, 16, 1, 1, Padding::kSame);
+  pw.residual = pw.prelu = true;
+  check_conv_case(pw, rng, &pool);
+  ConvCase pw2 = conv(32, 36, 42, 1, 1, Padding::kSame);
+  pw2.residual = true;
+  pw2.post_lo = 0.f;
+  check_conv_case(pw2, rng, &pool);
+  ConvCase head = conv(3, 32, 1404, 3, 1, Padding::kValid);
+  check_conv_case(head, rng, &pool);
+  ConvCase dw = conv(96, 16, 16, 3, 1, Padding::kSame);
+  dw.depthwise = true;
+  check_conv_case(dw, rng, &pool);
+  ConvCase dw2 = conv(96, 16, 16, 3, 2, Padding::kSame);
+  dw2.depthwise = true;
+  check_conv_case(dw2, rng, &pool);
+  ConvCase dw3 = conv(34, 88, 88, 3, 2, Padding::kValid);
+  dw3.depthwise = true;
+  check_conv_case(dw3, rng, &pool);
+  ConvCase dw5 = conv(16, 56, 56, 5, 1, Padding::kSame);
+  dw5.depthwise = true;
+  dw5.residual = true;
+  check_conv_case(dw5, rng, &pool);
+}
+
+TEST(declines_uncovered_nodes) {
+  std::vector<float> input(2 * 4 * 4 * 3), filter(1 * 3 * 3 * 6), bias(6);
+  OperatorDef op;
+  op.builtin_code = fmn::builtin::kDepthwiseConv2d;
+  op.options.depth_multiplier = 2;
+  OpContext ctx;
+  ctx.op = &op;
+  ctx.op_name = "DEPTHWISE_CONV_2D";
+  ctx.inputs = {TensorView{fmn::TensorType::kFloat32, {2, 4, 4, 3}, input.data(), false},
+                TensorView{fmn::TensorType::kFloat32, {1, 3, 3, 6}, filter.data(), true},
+                TensorView{fmn::TensorType::kFloat32, {6}, bias.data(), true}};
+  ctx.outputs = {TensorView{fmn::TensorType::kFloat32, {2, 4, 4, 6}, nullptr, false}};
+  CHECK(fmn::create_cpu_kernel(ctx) == nullptr);  // depth multiplier 2
+  op.builtin_code = fmn::builtin::kConv2d;
+  op.options.activation = Activation::kTanh;
+  ctx.inputs[1].shape = {6, 3, 3, 3};
+  ctx.outputs[0].shape = {2, 4, 4, 6};
+  CHECK(fmn::create_cpu_kernel(ctx) == nullptr);  // unsupported fused activation
+  op.options.activation = Activation::kNone;
+  CHECK(fmn::create_cpu_kernel(ctx) != nullptr);
+  ctx.inputs[1].is_constant = false;
+  CHECK(fmn::create_cpu_kernel(ctx) == nullptr);  // run-time filter
+  ctx.inputs[1].is_constant = true;
+  ctx.outputs[0].shape = {2, 4, 4, 5};
+  CHECK(fmn::create_cpu_kernel(ctx) == nullptr);  // inconsistent output shape
+  op.builtin_code = fmn::builtin::kReshape;
+  CHECK(fmn::create_cpu_kernel(ctx) == nullptr);
+}
