@@ -3,7 +3,7 @@
 
 How to run (the tests themselves never need MediaPipe; they read the committed files):
     tools/make_reference_venv.sh .venv-ref          # once: Python 3.11 venv with mediapipe 0.10.21
-    .venv-ref/bin/python tools/make_references.py   # writes tests/data/ (about a minute)
+    .venv-ref/bin/python tools/make_references.py   # writes tests/data/ (about 20 s)
 Options: --out DIR (default tests/data), --models DIR (default third_party/mediapipe).
 
 Every output is deterministic given the pinned package versions (see make_reference_venv.sh);
@@ -16,10 +16,10 @@ What it writes (array keys: see tests/data/README.md):
     astronaut.png      skimage.data.astronaut(), 512x512, one face (main test image)
     camera.png         skimage.data.camera(), 512x512 grayscale, one small face; feed it as
                        three equal channels
-    grace_hopper.png   matplotlib's sample_data/grace_hopper.jpg decoded by OpenCV, 512x600
-                       (w x h), one face, portrait aspect
+    grace_hopper.png   matplotlib's sample_data/grace_hopper.jpg decoded by OpenCV and halved
+                       to 256x300 (w x h), one face, portrait aspect
     chelsea.png        skimage.data.chelsea(), 451x300, a cat: no face expected
-    four_faces.png     640x480, four scaled copies of the astronaut's face on a grey canvas
+    four_faces.png     512x384, four scaled copies of the astronaut's head on a grey canvas
   static_<image>.npz   static_image_mode=True, for refine_landmarks in {False, True} x
                        max_num_faces in {1, 5}: landmarks, face count, and the intermediate
                        streams of the graph (detections before and after NMS, ROIs, face
@@ -29,7 +29,8 @@ What it writes (array keys: see tests/data/README.md):
                        no face); runs: refine off, refine on, and max_num_faces=5 for the first
                        120 frames
   video_far.npz        the same at a distance: the face shrinks from ~92 px to 42-53 px wide,
-                       where the short-range detector finds nothing, and comes back; refine off
+                       where the short-range detector finds nothing (frames 150-154 show no
+                       face, so tracking must be lost), and comes back; refine off
   model_io.npz         raw outputs of face_detection_short_range.tflite and
                        face_landmark.tflite run by ai-edge-litert (XNNPACK and reference
                        kernels) on stored uint8 inputs

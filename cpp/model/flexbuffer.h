@@ -23,7 +23,7 @@ struct FlexValue {
   std::string s;                 // kString / key
   std::vector<double> numbers;   // kVector of numbers (ints or floats) in order
 
-  int64_t as_int() const { return kind == Kind::kFloat ? static_cast<int64_t>(f) : i; }
+  int64_t as_int() const { return i; }  // the parser fills i for floats too (truncated, capped)
   double as_float() const { return kind == Kind::kFloat ? f : static_cast<double>(i); }
 };
 

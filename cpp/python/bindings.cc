@@ -4,6 +4,7 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cstring>
 #include <memory>
@@ -11,6 +12,9 @@
 #include <string>
 #include <vector>
 
+#include "python/bind_image.h"
+#include "graph/face_mesh.h"
+#include "graph/graph_config.h"
 #include "model/tflite_model.h"
 #include "runtime/interpreter.h"
 #include "runtime/thread_pool.h"
@@ -184,12 +188,96 @@ class PyInterpreter {
   std::unique_ptr<Interpreter> interp_;
 };
 
+// FaceMesh: frames in, arrays out. The Python layer validates and shapes results.
+class PyFaceMesh {
+ public:
+  PyFaceMesh(bool static_image_mode, int max_num_faces, bool refine_landmarks,
+             float min_detection_confidence, float min_tracking_confidence, bool smooth_landmarks,
+             const std::string& device, int num_threads, const std::string& graphs_dir,
+             const std::string& models_dir, const std::string& graph_path) {
+    FaceMeshOptions o;
+    o.static_image_mode = static_image_mode;
+    o.max_num_faces = max_num_faces;
+    o.refine_landmarks = refine_landmarks;
+    o.min_detection_confidence = min_detection_confidence;
+    o.min_tracking_confidence = min_tracking_confidence;
+    o.smooth_landmarks = smooth_landmarks;
+    o.device = device;
+    o.num_threads = num_threads;
+    o.graphs_dir = graphs_dir;
+    o.models_dir = models_dir;
+    o.graph_path = graph_path;
+    py::gil_scoped_release release;
+    mesh_.reset(new FaceMesh(o));
+  }
+
+  // image: uint8 (H, W, 3|4) with a unit channel stride and positive row/pixel strides (the
+  // Python layer guarantees it). Returns (landmarks (F,N,3), rects (F,5), scores (F,),
+  // detections (D,17): score, xmin, ymin, w, h, 6 keypoints x,y; detector_ran).
+  py::tuple process(const py::array& image, int64_t timestamp_us) {
+    if (!image.dtype().is(py::dtype::of<uint8_t>()) || image.ndim() != 3 ||
+        (image.shape(2) != 3 && image.shape(2) != 4) || image.strides(2) != 1 ||
+        image.strides(1) < image.shape(2) || image.strides(0) <= 0)
+      throw py::value_error("internal: image must be uint8 (H, W, 3|4) with unit channel stride");
+    ImageFrame f;
+    f.data = static_cast<const uint8_t*>(image.data());
+    f.height = static_cast<int>(image.shape(0));
+    f.width = static_cast<int>(image.shape(1));
+    f.row_stride = image.strides(0);
+    f.pixel_stride = static_cast<int>(image.strides(1));
+    {
+      py::gil_scoped_release release;
+      mesh_->process(f, timestamp_us, &result_);
+    }
+    const size_t nf = result_.faces.size();
+    const size_t nl = nf ? result_.faces[0].size() : (mesh_->options().refine_landmarks ? 478 : 468);
+    py::array_t<float> lm({static_cast<py::ssize_t>(nf), static_cast<py::ssize_t>(nl), py::ssize_t{3}});
+    float* p = lm.mutable_data();
+    for (const LandmarkList& face : result_.faces)
+      for (const Landmark& l : face) { *p++ = l.x; *p++ = l.y; *p++ = l.z; }
+    py::array_t<float> rects({static_cast<py::ssize_t>(nf), py::ssize_t{5}});
+    float* r = rects.mutable_data();
+    for (const NormalizedRect& n : result_.rects) {
+      *r++ = n.x_center; *r++ = n.y_center; *r++ = n.width; *r++ = n.height; *r++ = n.rotation;
+    }
+    py::array_t<float> scores(static_cast<py::ssize_t>(nf));
+    std::copy(result_.scores.begin(), result_.scores.end(), scores.mutable_data());
+    py::array_t<float> dets({static_cast<py::ssize_t>(result_.detections.size()), py::ssize_t{17}});
+    float* d = dets.mutable_data();
+    for (const Detection& det : result_.detections) {
+      *d++ = det.score; *d++ = det.xmin; *d++ = det.ymin; *d++ = det.width; *d++ = det.height;
+      for (const Point2f& k : det.keypoints) { *d++ = k.x; *d++ = k.y; }
+    }
+    return py::make_tuple(lm, rects, scores, dets, result_.detector_ran);
+  }
+
+  void reset() { mesh_->reset(); }
+  std::map<std::string, std::string> device_report() const { return mesh_->device_report(); }
+  std::string graph_file() const { return mesh_->graph_file(); }
+
+ private:
+  std::unique_ptr<FaceMesh> mesh_;
+  FaceMeshResult result_;
+};
+
 }  // namespace
 }  // namespace fmn
 
 PYBIND11_MODULE(_core, m) {
   m.doc() = "facemesh_native native engine (private; use the facemesh_native package)";
   py::register_exception<fmn::ModelError>(m, "ModelError", PyExc_ValueError);
+  py::register_exception<fmn::GraphError>(m, "GraphError", PyExc_ValueError);
+  py::class_<fmn::PyFaceMesh>(m, "FaceMesh")
+      .def(py::init<bool, int, bool, float, float, bool, const std::string&, int, const std::string&,
+                    const std::string&, const std::string&>(),
+           py::arg("static_image_mode"), py::arg("max_num_faces"), py::arg("refine_landmarks"),
+           py::arg("min_detection_confidence"), py::arg("min_tracking_confidence"),
+           py::arg("smooth_landmarks"), py::arg("device"), py::arg("num_threads"),
+           py::arg("graphs_dir"), py::arg("models_dir"), py::arg("graph_path") = "")
+      .def("process", &fmn::PyFaceMesh::process, py::arg("image"), py::arg("timestamp_us"))
+      .def("reset", &fmn::PyFaceMesh::reset)
+      .def_property_readonly("device_report", &fmn::PyFaceMesh::device_report)
+      .def_property_readonly("graph_file", &fmn::PyFaceMesh::graph_file);
   py::class_<fmn::PyInterpreter>(m, "Interpreter")
       .def(py::init<const std::string&, int, bool, bool>(), py::arg("path"),
            py::arg("num_threads") = 1, py::arg("tuned") = true, py::arg("fuse") = true)
@@ -202,4 +290,5 @@ PYBIND11_MODULE(_core, m) {
       .def("run", &fmn::PyInterpreter::run, py::arg("inputs"))
       .def("run_capture", &fmn::PyInterpreter::run_capture, py::arg("inputs"), py::arg("names"));
   m.def("hardware_threads", &fmn::ThreadPool::hardware_threads);
+  fmn::register_image_bindings(m);
 }

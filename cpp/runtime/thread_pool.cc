@@ -60,14 +60,16 @@ void ThreadPool::parallel_for(int64_t n, const RangeFn& fn, int64_t grain) {
   grain = std::max<int64_t>(1, grain);
   const int64_t max_chunks = std::max<int64_t>(1, n / grain);
   const int chunks = static_cast<int>(std::min<int64_t>(num_threads_, max_chunks));
-  bool expected = false;
-  // Serial when there is nothing to split, or when called from inside a pool call (nested)
-  // or while another thread's call is in flight.
-  if (chunks <= 1 || tl_worker >= 0 ||
-      !busy_.compare_exchange_strong(expected, true, std::memory_order_acq_rel)) {
-    const int self = tl_worker >= 0 ? tl_worker : 0;
-    fn(0, n, self);
+  // Serial when there is nothing to split, or when called from inside a pool call (nested).
+  if (chunks <= 1 || tl_worker >= 0) {
+    fn(0, n, tl_worker >= 0 ? tl_worker : 0);
     return;
+  }
+  // Another thread's call in flight: wait for it, so worker indices stay unique per call.
+  for (;;) {
+    bool expected = false;
+    if (busy_.compare_exchange_weak(expected, true, std::memory_order_acq_rel)) break;
+    std::this_thread::yield();
   }
   {
     std::lock_guard<std::mutex> lock(mu_);

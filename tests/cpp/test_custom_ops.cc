@@ -12,6 +12,7 @@
 #include <map>
 #include <memory>
 #include <random>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -151,7 +152,9 @@ struct Node {
     OpContext ctx;
     ctx.op = &op;
     ctx.op_name = op.custom_code;
-    for (size_t i = 0; i < in_shapes.size(); ++i) ctx.inputs.push_back(view(in_shapes[i], in_data[i]));
+    for (size_t i = 0; i < in_shapes.size(); ++i) {
+      ctx.inputs.push_back(view(in_shapes[i], in_data[i]));
+    }
     for (size_t i = 0; i < out_shapes.size(); ++i) {
       ctx.outputs.push_back(view(out_shapes[i], out_data[i]));
     }

@@ -2,8 +2,9 @@
 // output channels GEMM columns, and the reduction runs over (kh, kw, ic) in TFLite's filter
 // order. Include only from conv_<isa>.cc, after its vec_*.h.
 //
-// A tile is `rows` consecutive output pixels (flattened over batch, y, x) times one group of
-// nb weight panels. The reduction is cut into segments of contiguous input floats, one pointer
+// A tile is up to mr output pixels times one group of nb weight panels. Pointwise convs tile the
+// pixels flattened over (batch, y, x); other convs tile each output row separately, so a
+// tile's pixels read the input at a fixed stride. The reduction is cut into segments of contiguous input floats, one pointer
 // per (segment, row):
 //   pointwise conv:        1 segment of in_c floats (the pixel itself);
 //   interior tile, dil_w 1: one segment per kernel row, k_w * in_c floats wide;
@@ -38,20 +39,22 @@ void conv_tile(const ConvPlan& p, const float* const* a, int nseg, int seglen,
       Reg wv[NB];
       for (int j = 0; j < NB; ++j) wv[j] = V::load(w + j * L);
       w += NB * L;
-      for (int r = 0; r < MR; ++r) {
+      FMN_UNROLL for (int r = 0; r < MR; ++r) {
         const Reg x = V::bcast(ar[r] + k);
-        for (int j = 0; j < NB; ++j) acc[r][j] = V::fma(x, wv[j], acc[r][j]);
+        FMN_UNROLL for (int j = 0; j < NB; ++j) acc[r][j] = V::fma(x, wv[j], acc[r][j]);
       }
     }
   }
-  const EpilogueRegs<V> er(p.ep);
+  // Stores through `out` may alias the plan as far as the compiler knows: read it first.
+  const EpilogueParams ep = p.ep;
+  const EpilogueRegs<V> er(ep);
   for (int r = 0; r < MR; ++r) {
     float* orow = out + static_cast<int64_t>(r) * oc;
     const float* rrow = res ? res + static_cast<int64_t>(r) * oc : nullptr;
     for (int j = 0; j < NB; ++j) {
       const int c = oc0 + j * L;
       const int n = oc - c < L ? oc - c : L;
-      finish_store<V>(acc[r][j], p.ep, er, rrow ? rrow + j * L : nullptr, c, n, orow + j * L);
+      finish_store<V>(acc[r][j], ep, er, rrow ? rrow + j * L : nullptr, c, n, orow + j * L);
     }
   }
 }
@@ -82,57 +85,40 @@ FMN_VEC_INLINE void conv_tile_groups(int nb, int rows, const ConvPlan& p, const 
   }
 }
 
-// Fills the segment pointers of the tile starting at pixel m0 with `rows` rows.
+// Fills the segment pointers of a spatial tile: output row `row` (= n * out_h + oy), columns
+// [ox0, ox0 + rows).
 template <class V>
-void conv_tile_pointers(const ConvPlan& p, const float* in, int64_t m0, int rows,
+void conv_tile_pointers(const ConvPlan& p, const float* in, int64_t row, int ox0, int rows,
                         const float** a, int* nseg, int* seglen) {
   const ConvGeometry& g = p.g;
-  if (p.pointwise) {
-    for (int r = 0; r < rows; ++r) a[r] = in + (m0 + r) * g.in_c;
-    *nseg = 1;
-    *seglen = g.in_c;
-    return;
-  }
-  const int64_t plane = static_cast<int64_t>(g.out_h) * g.out_w;
-  int64_t n = m0 / plane;
-  int64_t rem = m0 - n * plane;
-  int oy = static_cast<int>(rem / g.out_w);
-  int ox = static_cast<int>(rem - static_cast<int64_t>(oy) * g.out_w);
-  const float* img[kConvMaxRows];
-  int iy0[kConvMaxRows], ix0[kConvMaxRows];
-  bool interior = true;
-  const int span_h = (g.k_h - 1) * g.dil_h, span_w = (g.k_w - 1) * g.dil_w;
-  for (int r = 0; r < rows; ++r) {
-    img[r] = in + n * g.in_h * g.in_w * g.in_c;
-    iy0[r] = oy * g.stride_h - g.pad_top;
-    ix0[r] = ox * g.stride_w - g.pad_left;
-    interior = interior && iy0[r] >= 0 && iy0[r] + span_h < g.in_h && ix0[r] >= 0 &&
-               ix0[r] + span_w < g.in_w;
-    if (++ox == g.out_w) {
-      ox = 0;
-      if (++oy == g.out_h) {
-        oy = 0;
-        ++n;
-      }
-    }
-  }
+  const int64_t n = row / g.out_h;
+  const int oy = static_cast<int>(row - n * g.out_h);
+  const float* img = in + n * g.in_h * g.in_w * g.in_c;
+  const int iy0 = oy * g.stride_h - g.pad_top;
+  const int ix0 = ox0 * g.stride_w - g.pad_left;
+  const int ix_last = (ox0 + rows - 1) * g.stride_w - g.pad_left;
+  const int64_t step = static_cast<int64_t>(g.stride_w) * g.in_c;  // between tile rows
+  const bool interior = iy0 >= 0 && iy0 + (g.k_h - 1) * g.dil_h < g.in_h && ix0 >= 0 &&
+                        ix_last + (g.k_w - 1) * g.dil_w < g.in_w;
   if (interior && g.dil_w == 1) {
-    for (int kh = 0; kh < g.k_h; ++kh)
-      for (int r = 0; r < rows; ++r)
-        a[kh * kConvMaxRows + r] =
-            img[r] + (static_cast<int64_t>(iy0[r] + kh * g.dil_h) * g.in_w + ix0[r]) * g.in_c;
+    for (int kh = 0; kh < g.k_h; ++kh) {
+      const float* base = img + (static_cast<int64_t>(iy0 + kh * g.dil_h) * g.in_w + ix0) * g.in_c;
+      for (int r = 0; r < rows; ++r) a[kh * kConvMaxRows + r] = base + r * step;
+    }
     *nseg = g.k_h;
     *seglen = g.k_w * g.in_c;
     return;
   }
   for (int kh = 0; kh < g.k_h; ++kh) {
+    const int iy = iy0 + kh * g.dil_h;
+    const bool row_inside = iy >= 0 && iy < g.in_h;
     for (int kw = 0; kw < g.k_w; ++kw) {
       const int t = kh * g.k_w + kw;
       for (int r = 0; r < rows; ++r) {
-        const int iy = iy0[r] + kh * g.dil_h, ix = ix0[r] + kw * g.dil_w;
-        const bool inside = iy >= 0 && iy < g.in_h && ix >= 0 && ix < g.in_w;
+        const int ix = ix0 + r * g.stride_w + kw * g.dil_w;
+        const bool inside = row_inside && ix >= 0 && ix < g.in_w;
         a[t * kConvMaxRows + r] =
-            inside ? img[r] + (static_cast<int64_t>(iy) * g.in_w + ix) * g.in_c : p.zeros;
+            inside ? img + (static_cast<int64_t>(iy) * g.in_w + ix) * g.in_c : p.zeros;
       }
     }
   }
@@ -149,16 +135,27 @@ void conv_items(const ConvPlan& p, const RunArgs& ra, int64_t begin, int64_t end
   const int64_t m_total = p.pixels();
   const int64_t k_total = static_cast<int64_t>(g.k_h) * g.k_w * g.in_c;
   const float* a[kConvMaxTaps * kConvMaxRows];
-  int nseg = 0, seglen = 0;
-  int64_t cur_tile = -1;
+  int nseg = 0, seglen = 0, rows = 0;
+  int64_t cur_tile = -1, m0 = 0;
   for (int64_t item = begin; item < end; ++item) {
     const int64_t tile = item / p.groups;
     const int grp = static_cast<int>(item - tile * p.groups);
-    const int64_t m0 = tile * p.mr;
-    const int rows = static_cast<int>(m_total - m0 < p.mr ? m_total - m0 : p.mr);
     if (tile != cur_tile) {
-      conv_tile_pointers<V>(p, ra.in, m0, rows, a, &nseg, &seglen);
       cur_tile = tile;
+      if (p.pointwise) {
+        m0 = tile * p.mr;
+        rows = static_cast<int>(m_total - m0 < p.mr ? m_total - m0 : p.mr);
+        const float* base = ra.in + m0 * g.in_c;
+        for (int r = 0; r < rows; ++r) a[r] = base + static_cast<int64_t>(r) * g.in_c;
+        nseg = 1;
+        seglen = g.in_c;
+      } else {
+        const int64_t row = tile / p.tiles_per_row;
+        const int ox0 = static_cast<int>(tile - row * p.tiles_per_row) * p.mr;
+        rows = g.out_w - ox0 < p.mr ? g.out_w - ox0 : p.mr;
+        m0 = row * g.out_w + ox0;
+        conv_tile_pointers<V>(p, ra.in, row, ox0, rows, a, &nseg, &seglen);
+      }
     }
     const int nb = grp == p.groups - 1 ? p.last_nb : p.nb;
     const int oc0 = grp * p.nb * L;

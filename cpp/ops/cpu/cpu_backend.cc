@@ -7,6 +7,7 @@
 // (a request above what the CPU has is ignored).
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <limits>
@@ -72,12 +73,27 @@ int out_size(Padding padding, int in, int k, int stride, int dil, int* pad_befor
   return out;
 }
 
+// Float storage on a 64-byte boundary: vector loads of whole cache lines never split.
+class AlignedFloats {
+ public:
+  void assign(size_t n, float value) {
+    store_.assign(n + 16, value);
+    const uintptr_t addr = reinterpret_cast<uintptr_t>(store_.data());
+    data_ = store_.data() + ((64 - addr % 64) % 64) / sizeof(float);
+  }
+  float* data() { return data_; }
+  const float* data() const { return data_; }
+
+ private:
+  std::vector<float> store_;
+  float* data_ = nullptr;
+};
+
 bool is_f32(const TensorView& t) { return t.type == TensorType::kFloat32; }
 
-std::vector<float> padded_copy(const float* src, int count, int padded) {
-  std::vector<float> v(static_cast<size_t>(padded), 0.f);
-  if (src) std::memcpy(v.data(), src, sizeof(float) * static_cast<size_t>(count));
-  return v;
+void padded_copy(const float* src, int count, int padded, AlignedFloats* dst) {
+  dst->assign(static_cast<size_t>(padded), 0.f);
+  if (src) std::memcpy(dst->data(), src, sizeof(float) * static_cast<size_t>(count));
 }
 
 // Shape checks shared by conv and depthwise; fills the geometry and epilogue, or returns false.
@@ -129,6 +145,8 @@ bool conv_common(const OpContext& ctx, bool depthwise, ConvGeometry* g, cpu::Epi
   ep->has_residual = ctx.epilogue.has_residual;
   ep->post_lo = ctx.epilogue.post_lo;
   ep->post_hi = ctx.epilogue.post_hi;
+  ep->act_clamp = std::isfinite(ep->act_lo) || std::isfinite(ep->act_hi);
+  ep->post_clamp = std::isfinite(ep->post_lo) || std::isfinite(ep->post_hi);
   return true;
 }
 
@@ -165,6 +183,11 @@ class CpuConvKernel : public Kernel {
     p.mr = isa_->conv_mr(p.nb);
     p.pointwise = g.k_h == 1 && g.k_w == 1 && g.stride_h == 1 && g.stride_w == 1 &&
                   g.pad_top == 0 && g.pad_left == 0;
+    if (!p.pointwise) {
+      // Row tiles of balanced width: out_w = 64 with 12-row tiles gives 6 tiles of 11 (or 9).
+      p.tiles_per_row = (g.out_w + p.mr - 1) / p.mr;
+      p.mr = (g.out_w + p.tiles_per_row - 1) / p.tiles_per_row;
+    }
 
     // Pack [oc][kh][kw][ic] into groups of [K][nb_g * lanes].
     const int64_t k_total = static_cast<int64_t>(g.k_h) * g.k_w * g.in_c;
@@ -181,9 +204,9 @@ class CpuConvKernel : public Kernel {
         }
       }
     }
-    bias_ = padded_copy(bias_data(ctx), g.out_c, panels * lanes);
+    padded_copy(bias_data(ctx), g.out_c, panels * lanes, &bias_);
     if (ctx.epilogue.prelu_alpha) {
-      alpha_ = padded_copy(ctx.epilogue.prelu_alpha, g.out_c, panels * lanes);
+      padded_copy(ctx.epilogue.prelu_alpha, g.out_c, panels * lanes, &alpha_);
       p.ep.alpha = alpha_.data();
     }
     zeros_.assign(static_cast<size_t>(g.in_c), 0.f);
@@ -211,7 +234,7 @@ class CpuConvKernel : public Kernel {
  private:
   const IsaKernels* isa_;
   ConvPlan plan_;
-  std::vector<float> weights_, bias_, alpha_, zeros_;
+  AlignedFloats weights_, bias_, alpha_, zeros_;
   int64_t macs_per_item_ = 1;
 };
 
@@ -235,9 +258,9 @@ class CpuDepthwiseKernel : public Kernel {
     for (int t = 0; t < taps; ++t)
       std::memcpy(weights_.data() + static_cast<int64_t>(t) * c_pad,
                   filter + static_cast<int64_t>(t) * g.out_c, sizeof(float) * g.out_c);
-    bias_ = padded_copy(bias_data(ctx), g.out_c, c_pad);
+    padded_copy(bias_data(ctx), g.out_c, c_pad, &bias_);
     if (ctx.epilogue.prelu_alpha) {
-      alpha_ = padded_copy(ctx.epilogue.prelu_alpha, g.out_c, c_pad);
+      padded_copy(ctx.epilogue.prelu_alpha, g.out_c, c_pad, &alpha_);
       p.ep.alpha = alpha_.data();
     }
     p.weights = weights_.data();
@@ -263,7 +286,7 @@ class CpuDepthwiseKernel : public Kernel {
  private:
   const IsaKernels* isa_;
   DwPlan plan_;
-  std::vector<float> weights_, bias_, alpha_;
+  AlignedFloats weights_, bias_, alpha_;
   int64_t macs_per_row_ = 1;
 };
 

@@ -20,7 +20,7 @@ namespace fmn {
 namespace cpu {
 
 constexpr int kConvMaxTaps = 64;  // k_h * k_w limit; the backend declines larger filters
-constexpr int kConvMaxRows = 8;   // largest conv tile height over all instruction sets
+constexpr int kConvMaxRows = 12;  // largest conv tile height over all instruction sets
 
 // Geometry of one conv / depthwise node; pad_* is TFLite's implicit padding before.
 struct ConvGeometry {
@@ -39,6 +39,8 @@ struct EpilogueParams {
   bool has_residual = false;     // add residual[same NHWC index]
   const float* alpha = nullptr;  // padded per-channel PReLU slopes, or null
   float post_lo, post_hi;        // clamp after the residual / PReLU
+  bool act_clamp = true;         // false when [act_lo, act_hi] is [-inf, inf]
+  bool post_clamp = true;        // false when [post_lo, post_hi] is [-inf, inf]
 };
 
 struct ConvPlan {
@@ -50,11 +52,15 @@ struct ConvPlan {
   int groups = 1;             // ceil(panels / nb)
   int mr = 1;                 // output pixels per tile
   bool pointwise = false;     // 1x1, stride 1, no padding: pixel m reads in + m * in_c
+  int tiles_per_row = 1;      // non-pointwise: ceil(out_w / mr); tiles never span two rows
   const float* weights = nullptr;  // packed, see above; group g starts at g * nb * lanes * K
   const float* bias = nullptr;     // padded
   const float* zeros = nullptr;    // >= in_c zero floats, stands in for padded taps
   int64_t pixels() const { return static_cast<int64_t>(g.batch) * g.out_h * g.out_w; }
-  int64_t tiles() const { return (pixels() + mr - 1) / mr; }
+  int64_t tiles() const {
+    return pointwise ? (pixels() + mr - 1) / mr
+                     : static_cast<int64_t>(g.batch) * g.out_h * tiles_per_row;
+  }
   int64_t items() const { return tiles() * groups; }  // item = tile * groups + group
 };
 

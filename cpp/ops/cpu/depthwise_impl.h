@@ -20,6 +20,8 @@ void depthwise_rows(const DwPlan& p, const RunArgs& ra, int64_t begin, int64_t e
   constexpr int L = V::kLanes;
   constexpr bool kFixed = KH > 0 && KW > 0;
   constexpr int kTaps = kFixed ? KH * KW : 1;
+  constexpr int kPx = kFixed ? (kTaps <= 9 ? 4 : 2) : 1;
+  constexpr int kParts = kFixed && KH <= 3 ? KH : 2;
   const ConvGeometry& g = p.g;
   const int kh_n = kFixed ? KH : g.k_h;
   const int kw_n = kFixed ? KW : g.k_w;
@@ -27,7 +29,9 @@ void depthwise_rows(const DwPlan& p, const RunArgs& ra, int64_t begin, int64_t e
   const int c_pad = (c_total + L - 1) / L * L;
   const int64_t pix_stride = c_total;
   const int64_t row_stride = static_cast<int64_t>(g.in_w) * c_total;
-  const EpilogueRegs<V> er(p.ep);
+  // Stores through `out` may alias the plan as far as the compiler knows: read it first.
+  const EpilogueParams ep = p.ep;
+  const EpilogueRegs<V> er(ep);
 
   // Output columns whose taps are all inside the row: [ox_lo, ox_hi).
   int ox_lo = (g.pad_left + g.stride_w - 1) / g.stride_w;
@@ -46,14 +50,14 @@ void depthwise_rows(const DwPlan& p, const RunArgs& ra, int64_t begin, int64_t e
     const bool full_rows = kh_lo == 0 && kh_hi == kh_n;
     const float* img = ra.in + n * g.in_h * row_stride;
     float* orow = ra.out + row * g.out_w * pix_stride;
-    const float* rrow = p.ep.has_residual ? ra.residual + row * g.out_w * pix_stride : nullptr;
+    const float* rrow = ep.has_residual ? ra.residual + row * g.out_w * pix_stride : nullptr;
 
     for (int c0 = 0; c0 < c_total; c0 += L) {
       const int nc = c_total - c0 < L ? c_total - c0 : L;
       const float* wbase = p.weights + c0;
       Reg wr[kTaps];
       if constexpr (kFixed) {
-        for (int t = 0; t < kTaps; ++t) wr[t] = V::load(wbase + t * c_pad);
+        FMN_UNROLL for (int t = 0; t < kTaps; ++t) wr[t] = V::load(wbase + t * c_pad);
       }
       const Reg bias = V::load(p.bias + c0);
       const float* ibase = img + c0;
@@ -68,32 +72,51 @@ void depthwise_rows(const DwPlan& p, const RunArgs& ra, int64_t begin, int64_t e
             const int ix = ix0 + kw * g.dil_w;
             if (ix < 0 || ix >= g.in_w) continue;
             const int t = kh * kw_n + kw;
-            const Reg wt = kFixed ? wr[t] : V::load(wbase + t * c_pad);
+            Reg wt;
+            if constexpr (kFixed) wt = wr[t]; else wt = V::load(wbase + t * c_pad);
             acc = V::fma(load_part<V>(irow + ix * pix_stride, nc), wt, acc);
           }
         }
-        finish_store<V>(acc, p.ep, er, rrow ? rrow + ox * pix_stride + c0 : nullptr, c0, nc,
+        finish_store<V>(acc, ep, er, rrow ? rrow + ox * pix_stride + c0 : nullptr, c0, nc,
                         orow + ox * pix_stride + c0);
       };
 
       for (int ox = 0; ox < ox_lo; ++ox) border(ox);
       if (full_rows) {
         const float* iy_base = ibase + iy0 * row_stride;
-        for (int ox = ox_lo; ox < ox_hi; ++ox) {
+        const int64_t px_step = static_cast<int64_t>(g.stride_w) * pix_stride;
+        int ox = ox_lo;
+        // kPx pixels at once, each summed in kParts partial chains (by kernel row), so that
+        // enough independent FMAs are in flight to hide their latency.
+        for (; ox + kPx <= ox_hi; ox += kPx) {
           const float* ip = iy_base + (ox * g.stride_w - g.pad_left) * pix_stride;
-          Reg acc = bias;
-          for (int kh = 0; kh < kh_n; ++kh) {
+          Reg acc[kPx][kParts];
+          FMN_UNROLL for (int q = 0; q < kPx; ++q) {
+            acc[q][0] = bias;
+            for (int part = 1; part < kParts; ++part) acc[q][part] = V::zero();
+          }
+          FMN_UNROLL for (int kh = 0; kh < kh_n; ++kh) {
             const float* irow = ip + kh * g.dil_h * row_stride;
-            for (int kw = 0; kw < kw_n; ++kw) {
+            const int part = kh % kParts;
+            FMN_UNROLL for (int kw = 0; kw < kw_n; ++kw) {
               const int t = kh * kw_n + kw;
-              const Reg wt = kFixed ? wr[t] : V::load(wbase + t * c_pad);
+              Reg wt;
+              if constexpr (kFixed) wt = wr[t]; else wt = V::load(wbase + t * c_pad);
               const float* src = irow + kw * g.dil_w * pix_stride;
-              acc = V::fma(nc == L ? V::load(src) : V::load_n(src, nc), wt, acc);
+              FMN_UNROLL for (int q = 0; q < kPx; ++q) {
+                const float* sq = src + q * px_step;
+                acc[q][part] = V::fma(nc == L ? V::load(sq) : V::load_n(sq, nc), wt, acc[q][part]);
+              }
             }
           }
-          finish_store<V>(acc, p.ep, er, rrow ? rrow + ox * pix_stride + c0 : nullptr, c0, nc,
-                          orow + ox * pix_stride + c0);
+          FMN_UNROLL for (int q = 0; q < kPx; ++q) {
+            Reg sum = acc[q][0];
+            for (int part = 1; part < kParts; ++part) sum = V::add(sum, acc[q][part]);
+            const int64_t o = (ox + q) * pix_stride + c0;
+            finish_store<V>(sum, ep, er, rrow ? rrow + o : nullptr, c0, nc, orow + o);
+          }
         }
+        for (; ox < ox_hi; ++ox) border(ox);
       } else {
         for (int ox = ox_lo; ox < ox_hi; ++ox) border(ox);
       }

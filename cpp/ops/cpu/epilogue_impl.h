@@ -8,6 +8,13 @@
 #define FMN_VEC_INLINE inline
 #endif
 
+// Full unrolling of the short register-blocking loops (trip counts known at compile time).
+#if defined(__GNUC__)
+#define FMN_UNROLL _Pragma("GCC unroll 32")
+#else
+#define FMN_UNROLL
+#endif
+
 namespace fmn {
 namespace cpu {
 
@@ -42,10 +49,10 @@ template <class V>
 FMN_VEC_INLINE void finish_store(typename V::Reg v, const EpilogueParams& ep,
                                  const EpilogueRegs<V>& er, const float* res, int c, int n,
                                  float* out) {
-  v = V::min(V::max(v, er.lo), er.hi);
+  if (ep.act_clamp) v = V::min(V::max(v, er.lo), er.hi);
   if (res) v = V::add(v, load_part<V>(res, n));
   if (ep.alpha) v = V::prelu(v, V::load(ep.alpha + c));
-  v = V::min(V::max(v, er.post_lo), er.post_hi);
+  if (ep.post_clamp) v = V::min(V::max(v, er.post_lo), er.post_hi);
   store_part<V>(out, v, n);
 }
 

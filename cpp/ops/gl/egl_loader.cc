@@ -48,7 +48,13 @@ std::unique_ptr<EglApi> open_egl(const std::string& library, std::string* error)
       reinterpret_cast<PfnEglGetProcAddress>(dlsym(handle, "eglGetProcAddress"));
   if (api->GetProcAddress == nullptr) {
     // Left open on purpose: some libraries misbehave when unloaded, and this is rare.
-    *error = library + " was loaded but does not export eglGetProcAddress (not an EGL library?)";
+    if (dlsym(handle, "__egl_Main") != nullptr) {
+      *error = library + " is a glvnd vendor library, not an EGL API library (load the "
+               "dispatcher libEGL.so.1 instead)";
+    } else {
+      *error = library + " was loaded but does not export eglGetProcAddress (not an EGL "
+               "library?)";
+    }
     return nullptr;
   }
   struct Core {

@@ -69,8 +69,8 @@ bool is_software_renderer(const std::string& renderer);
 
 class GlContext {
  public:
-  // Creates an ES 3.1+ context on an EGL display that is not yet initialized by this object:
-  // eglInitialize, eglBindAPI(EGL_OPENGL_ES_API), a config with EGL_OPENGL_ES3_BIT, a context
+  // Creates an ES 3.1+ context on `display` (from eglGetPlatformDisplay/eglGetDisplay; this
+  // call initializes it, reference-counted across contexts): eglInitialize, eglBindAPI(EGL_OPENGL_ES_API), a config with EGL_OPENGL_ES3_BIT, a context
   // of version 3.2, else 3.1, else client version 3; then makes it current with no surface and
   // checks GL_VERSION >= 3.1 and the compute limits. Fills the EGL/GL fields of *info (and
   // sets info->software when GL_RENDERER names a software rasterizer). On any failure returns

@@ -372,9 +372,14 @@ std::unique_ptr<GlContext> create_gl_context(const std::string& device, bool all
     }
   }
   if (software_fallback != nullptr) {
-    software_fallback->make_current();
-    restore.dismiss();
-    return software_fallback;
+    try {
+      software_fallback->make_current();
+      restore.dismiss();
+      return software_fallback;
+    } catch (const GlError& e) {
+      reasons[software_fallback->info().index] = label(software_fallback->info()) + ": " + e.what();
+      software_fallback.reset();
+    }
   }
   why = "no usable OpenGL ES 3.1 device";
   for (const std::string& n : notes) why += "; " + n;

@@ -7,6 +7,7 @@
 #include "ops/reference/custom_ops.h"
 
 #include <cmath>
+#include <cstdio>
 #include <string>
 
 #include "model/flexbuffer.h"
@@ -263,7 +264,9 @@ class LandmarksToTransformMatrixKernel : public Kernel {
     params_.subset_idxs.clear();
     for (double d : subset.numbers) {
       if (!(d >= 0 && d < num_landmarks_) || d != std::floor(d)) {
-        fail(op, "subset index " + std::to_string(d) + " is not a landmark index in [0, " +
+        char text[32];
+        std::snprintf(text, sizeof(text), "%g", d);
+        fail(op, std::string("subset index ") + text + " is not a landmark index in [0, " +
                      std::to_string(num_landmarks_) + ")");
       }
       params_.subset_idxs.push_back(static_cast<int32_t>(d));

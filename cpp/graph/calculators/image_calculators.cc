@@ -1,0 +1,86 @@
+// ImageToTensor: crops the caller's frame (read in place, never copied) into model input
+// tensors, as MediaPipe's ImageToTensorCalculator does on the CPU.
+//
+//   IMAGE (ImageFrame)
+//   ROIS (std::vector<NormalizedRect>, optional): one crop per ROI, batched; without ROIS the
+//        whole image is the single ROI
+//   TENSORS (TensorBatch): batch x out_h x out_w x 3 floats, values in [range_min, range_max]
+//   LETTERBOX (Letterbox, optional): tensor-to-image matrix of the (first) crop, for
+//        DetectionProjection
+//   side MAX_BATCH (int, optional): buffer capacity decided at open
+//   options { output_width output_height keep_aspect_ratio range_min range_max
+//             border: ZERO|REPLICATE }
+#include <algorithm>
+
+#include "graph/calculator.h"
+#include "util/image_to_tensor.h"
+#include "util/roi.h"
+
+namespace fmn {
+namespace {
+
+class ImageToTensor : public Calculator {
+ public:
+  void open(CalculatorContext& cc) override {
+    const TextMessage& o = cc.options();
+    w_ = static_cast<int>(o.get_int("output_width", 0));
+    h_ = static_cast<int>(o.get_int("output_height", 0));
+    if (w_ <= 0 || h_ <= 0 || w_ > 4096 || h_ > 4096)
+      throw GraphError(cc.node().name + ": output_width/height must be in 1..4096");
+    keep_aspect_ = o.get_bool("keep_aspect_ratio", false);
+    const double lo = o.get_double("range_min", 0.0), hi = o.get_double("range_max", 1.0);
+    if (!(hi > lo)) throw GraphError(cc.node().name + ": range_max must exceed range_min");
+    scale_ = static_cast<float>((hi - lo) / 255.0);
+    offset_ = static_cast<float>(lo);
+    const std::string border = o.get_string("border", "REPLICATE");
+    if (border == "ZERO") border_ = Border::kZero;
+    else if (border == "REPLICATE") border_ = Border::kReplicate;
+    else throw GraphError(cc.node().name + ": border must be ZERO or REPLICATE");
+    max_batch_ = std::max<int64_t>(1, static_cast<int64_t>(side_number(cc, "MAX_BATCH", 1)));
+    with_rois_ = cc.has_input("ROIS");
+  }
+
+  void process(CalculatorContext& cc) override {
+    if (!cc.input_present("IMAGE")) return;
+    if (with_rois_ && !cc.input_present("ROIS")) return;
+    const ImageFrame& img = cc.input_as<ImageFrame>("IMAGE");
+    const std::vector<NormalizedRect>* rois =
+        with_rois_ ? &cc.input_as<std::vector<NormalizedRect>>("ROIS") : nullptr;
+    const int batch = rois ? static_cast<int>(rois->size()) : 1;
+    if (batch == 0) return;
+    TensorBatch& out = cc.output<TensorBatch>("TENSORS");
+    const int64_t item = static_cast<int64_t>(w_) * h_ * 3;
+    out.batch = batch;
+    out.tensors.resize(1);
+    out.per_item.assign(1, item);
+    const int64_t capacity = std::max<int64_t>(batch, max_batch_) * item;
+    if (static_cast<int64_t>(out.tensors[0].size()) < capacity) out.tensors[0].resize(static_cast<size_t>(capacity));
+    ImageView view;
+    view.data = img.data;
+    view.width = img.width;
+    view.height = img.height;
+    view.row_stride_bytes = static_cast<int>(img.row_stride);
+    view.channels = img.pixel_stride;
+    for (int b = 0; b < batch; ++b) {
+      RotatedRect roi = ImageRoiPixels(img.width, img.height, rois ? &(*rois)[b] : nullptr);
+      if (keep_aspect_) PadRoi(w_, h_, true, &roi);
+      if (b == 0 && cc.has_output("LETTERBOX"))
+        cc.output<Letterbox>("LETTERBOX").tensor_to_image = RoiToImageMatrix(roi, img.width, img.height);
+      RotatedRectPx r{roi.center_x, roi.center_y, roi.width, roi.height, roi.rotation};
+      crop_to_tensor(view, r, w_, h_, border_, scale_, offset_, out.tensors[0].data() + b * item);
+    }
+  }
+
+ private:
+  int w_ = 0, h_ = 0;
+  bool keep_aspect_ = false, with_rois_ = false;
+  float scale_ = 1.f / 255.f, offset_ = 0.f;
+  Border border_ = Border::kReplicate;
+  int64_t max_batch_ = 1;
+};
+
+}  // namespace
+
+void register_image_calculators() { register_calculator_type<ImageToTensor>("ImageToTensor"); }
+
+}  // namespace fmn

@@ -1,0 +1,73 @@
+// Inference: runs a model on a batch of input tensors with the engine's interpreter.
+//
+//   TENSORS (TensorBatch): input batch, tensors[0] holds batch * model input floats
+//   TENSORS (output, TensorBatch): one buffer per model output, batch-major
+//   side MAX_BATCH (int, optional): largest batch; output buffers are sized for it at open
+//   options { model: "face_landmark" }   a bundled model name, resolved in services.models_dir
+//
+// The model's backend is services.device; what ran is recorded in services.report under
+// "inference.<model>".
+#include <memory>
+
+#include "graph/calculator.h"
+#include "model/tflite_model.h"
+#include "runtime/interpreter.h"
+
+namespace fmn {
+namespace {
+
+class Inference : public Calculator {
+ public:
+  void open(CalculatorContext& cc) override {
+    model_ = cc.options().get_string("model");
+    if (model_.empty()) throw GraphError(cc.node().name + ": options.model is required");
+    GraphServices& s = cc.services();
+    if (s.device != "cpu")
+      throw GraphError(cc.node().name + ": device '" + s.device + "' has no inference backend in this build");
+    const std::string path = model_.find('/') != std::string::npos
+                                 ? model_
+                                 : s.models_dir + "/" + model_ + ".tflite";
+    InterpreterOptions o;
+    o.num_threads = std::max(1, s.num_threads);
+    interp_.reset(new Interpreter(load_tflite_file(path), o));
+    if (interp_->inputs().size() != 1) throw GraphError(model_ + ": expected one input tensor");
+    max_batch_ = std::max<int64_t>(1, static_cast<int64_t>(side_number(cc, "MAX_BATCH", 1)));
+    in_elems_ = interp_->inputs()[0].num_elements();
+    for (const TensorInfo& t : interp_->outputs()) out_elems_.push_back(t.num_elements());
+    s.report["inference." + model_] = "cpu";
+    out_ptrs_.resize(out_elems_.size());
+  }
+
+  void process(CalculatorContext& cc) override {
+    if (!cc.input_present("TENSORS")) return;
+    const TensorBatch& in = cc.input_as<TensorBatch>("TENSORS");
+    if (in.batch <= 0) return;
+    if (in.tensors.empty() || static_cast<int64_t>(in.tensors[0].size()) < in.batch * in_elems_)
+      throw GraphError(cc.node().name + ": input batch is smaller than the model input");
+    TensorBatch& out = cc.output<TensorBatch>("TENSORS");
+    out.batch = in.batch;
+    const int64_t capacity = std::max<int64_t>(in.batch, max_batch_);
+    out.tensors.resize(out_elems_.size());
+    out.per_item = out_elems_;
+    for (size_t j = 0; j < out_elems_.size(); ++j) {
+      if (static_cast<int64_t>(out.tensors[j].size()) < capacity * out_elems_[j])
+        out.tensors[j].resize(static_cast<size_t>(capacity * out_elems_[j]));
+      out_ptrs_[j] = out.tensors[j].data();
+    }
+    const float* in_ptr = in.tensors[0].data();
+    interp_->run(in.batch, &in_ptr, out_ptrs_.data());
+  }
+
+ private:
+  std::string model_;
+  std::unique_ptr<Interpreter> interp_;
+  int64_t max_batch_ = 1, in_elems_ = 0;
+  std::vector<int64_t> out_elems_;
+  std::vector<float*> out_ptrs_;
+};
+
+}  // namespace
+
+void register_inference_calculators() { register_calculator_type<Inference>("Inference"); }
+
+}  // namespace fmn

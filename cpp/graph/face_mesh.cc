@@ -1,0 +1,69 @@
+#include "graph/face_mesh.h"
+
+#include "graph/graph_runner.h"
+
+namespace fmn {
+
+FaceMesh::FaceMesh(const FaceMeshOptions& options) : options_(options) {
+  if (options_.max_num_faces < 1 || options_.max_num_faces > 64)
+    throw std::invalid_argument("max_num_faces must be in 1..64, got " + std::to_string(options_.max_num_faces));
+  auto check_conf = [](float v, const char* name) {
+    if (!(v >= 0.f && v <= 1.f))
+      throw std::invalid_argument(std::string(name) + " must be in [0, 1], got " + std::to_string(v));
+  };
+  check_conf(options_.min_detection_confidence, "min_detection_confidence");
+  check_conf(options_.min_tracking_confidence, "min_tracking_confidence");
+  if (options_.num_threads < 1 || options_.num_threads > 256)
+    throw std::invalid_argument("num_threads must be in 1..256");
+  graph_file_ = !options_.graph_path.empty()
+                    ? options_.graph_path
+                    : options_.graphs_dir + "/" +
+                          (options_.refine_landmarks ? "face_mesh_attention_cpu.pbtxt" : "face_mesh_cpu.pbtxt");
+  std::map<std::string, PacketValue> side;
+  side["num_faces"] = static_cast<int64_t>(options_.max_num_faces);
+  side["use_prev_landmarks"] = !options_.static_image_mode;
+  side["min_detection_confidence"] = static_cast<double>(options_.min_detection_confidence);
+  side["min_tracking_confidence"] = static_cast<double>(options_.min_tracking_confidence);
+  side["smooth_landmarks"] = options_.smooth_landmarks;
+  GraphServices services;
+  services.models_dir = options_.models_dir;
+  services.device = options_.device;
+  services.num_threads = options_.num_threads;
+  runner_.reset(new GraphRunner(load_graph_config(graph_file_), std::move(side), std::move(services)));
+}
+
+FaceMesh::~FaceMesh() = default;
+
+void FaceMesh::reset() { runner_->reset(); }
+
+const std::map<std::string, std::string>& FaceMesh::device_report() const {
+  return runner_->services().report;
+}
+
+void FaceMesh::process(const ImageFrame& frame, int64_t timestamp_us, FaceMeshResult* result) {
+  if (!frame.data || frame.width <= 0 || frame.height <= 0)
+    throw std::invalid_argument("the frame is empty");
+  if ((frame.pixel_stride != 3 && frame.pixel_stride != 4) ||
+      frame.row_stride < static_cast<int64_t>(frame.width) * frame.pixel_stride ||
+      frame.row_stride > (int64_t{1} << 30))
+    throw std::invalid_argument("the frame's strides are inconsistent with its size");
+  if (frame.width > 32768 || frame.height > 32768) throw std::invalid_argument("the frame is too large");
+  runner_->input("image").as<ImageFrame>() = frame;
+  runner_->input("timestamp_us").as<int64_t>() = timestamp_us;
+  runner_->run();
+  result->faces.clear();
+  result->rects.clear();
+  result->scores.clear();
+  result->detections.clear();
+  const Packet& lm = runner_->stream("multi_face_landmarks");
+  if (lm.present) {
+    result->faces = lm.get<std::vector<LandmarkList>>("multi_face_landmarks");
+    result->rects = runner_->stream("face_rects_kept").get<std::vector<NormalizedRect>>("face_rects_kept");
+    result->scores = runner_->stream("face_scores").get<std::vector<float>>("face_scores");
+  }
+  result->detector_ran = runner_->stream("detector_output").present;
+  const Packet& det = runner_->stream("face_detections");
+  if (det.present) result->detections = det.get<std::vector<Detection>>("face_detections");
+}
+
+}  // namespace fmn

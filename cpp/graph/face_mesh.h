@@ -1,0 +1,64 @@
+// FaceMesh: the whole pipeline behind one object, built from a graph file in graphs/.
+//
+// Contract: process() takes an RGB(A) uint8 frame (read in place; strides allowed), runs the
+// calculator graph once and fills a FaceMeshResult whose landmarks are normalised to the frame
+// exactly as MediaPipe's legacy solution returns them (x/W, y/H, z in units of W).
+// Tracking state carries from one process() to the next unless static_image_mode is set.
+// Not thread-safe: one process() at a time per FaceMesh; separate instances are independent.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "graph/calculator.h"
+
+namespace fmn {
+
+class GraphRunner;
+
+struct FaceMeshOptions {
+  bool static_image_mode = false;
+  int max_num_faces = 1;
+  bool refine_landmarks = false;
+  float min_detection_confidence = 0.5f;
+  float min_tracking_confidence = 0.5f;
+  bool smooth_landmarks = false;  // OneEuro (the Tasks landmarker's parameters); off as in legacy
+  std::string device = "cpu";
+  int num_threads = 1;
+  std::string graphs_dir;   // folder with face_mesh_cpu.pbtxt / face_mesh_attention_cpu.pbtxt
+  std::string models_dir;   // folder with the .tflite files
+  std::string graph_path;   // overrides the variant's file when set
+};
+
+struct FaceMeshResult {
+  std::vector<LandmarkList> faces;       // per face: 468 or 478 landmarks
+  std::vector<NormalizedRect> rects;     // per face: the ROI its landmarks came from
+  std::vector<float> scores;             // per face: presence score
+  std::vector<Detection> detections;     // this frame's detections (empty if it did not run)
+  bool detector_ran = false;
+};
+
+class FaceMesh {
+ public:
+  explicit FaceMesh(const FaceMeshOptions& options);  // throws std::invalid_argument, GraphError, ModelError
+  ~FaceMesh();
+
+  // Throws std::invalid_argument for an empty or malformed frame.
+  void process(const ImageFrame& frame, int64_t timestamp_us, FaceMeshResult* result);
+  void reset();
+  const FaceMeshOptions& options() const { return options_; }
+  // What ran where, e.g. {"inference.face_landmark": "cpu"}.
+  const std::map<std::string, std::string>& device_report() const;
+  std::string graph_file() const { return graph_file_; }
+
+ private:
+  FaceMeshOptions options_;
+  std::string graph_file_;
+  std::unique_ptr<GraphRunner> runner_;
+};
+
+}  // namespace fmn

@@ -1,0 +1,70 @@
+// CONCATENATION on GL: one dispatch per input, each copying its slab into the output (the
+// slabs are disjoint, so the dispatches are independent), with the fused activation.
+// For axis k: outer = prod(out.shape[:k]), an input's chunk = its dims[k:] product, the output
+// row = out.shape[k:] product; input i lands at column offset sum of the previous chunks.
+#include <cmath>
+#include <vector>
+
+#include "ops/gl/kernels/gl_kernels.h"
+
+namespace fmn {
+namespace gl {
+
+namespace {
+const char* const kConcatGlsl = R"(
+layout(std430, binding = 0) readonly buffer In { float x[]; };
+layout(std430, binding = 1) buffer Out { float y[]; };
+void main() {
+  int item = item_index();
+  if (item >= OUTER * CHUNK) return;
+  int s = sample_index();
+  int o = item / CHUNK;
+  int k = item - o * CHUNK;
+  float v = x[s * IN_STRIDE + item];
+#ifdef ACT_LO
+  v = max(v, ACT_LO);
+#endif
+#ifdef ACT_HI
+  v = min(v, ACT_HI);
+#endif
+  y[s * N_OUT + o * OUT_ROW + OFFSET + k] = v;
+}
+)";
+}  // namespace
+
+void build_concatenation(const GlNode& node, GlBuildContext& bc, std::vector<GlDispatch>* out) {
+  const GlTensor& dst = node.outputs[0];
+  const int rank = static_cast<int>(dst.shape.size());
+  int axis = node.op->options.axis;
+  if (axis < 0) axis += rank;
+  int64_t outer = 1, inner = 1;
+  for (int d = 0; d < axis; ++d) outer *= dst.shape[d];
+  for (int d = axis + 1; d < rank; ++d) inner *= dst.shape[d];
+  const int64_t out_row = dst.shape[axis] * inner;
+  float lo, hi;
+  activation_range(node.op->options.activation, &lo, &hi);
+  int64_t offset = 0;
+  for (const GlTensor& t : node.inputs) {
+    const int64_t chunk = t.shape[axis] * inner;
+    ShaderDefines d;
+    d.set("OUTER", outer);
+    d.set("CHUNK", chunk);
+    d.set("OUT_ROW", out_row);
+    d.set("OFFSET", offset);
+    d.set("N_OUT", dst.numel());
+    d.set("IN_STRIDE", t.constant() ? 0 : t.numel());
+    if (std::isfinite(lo)) d.set_float("ACT_LO", lo);
+    if (std::isfinite(hi)) d.set_float("ACT_HI", hi);
+    offset += chunk;
+    if (chunk == 0) continue;
+    GlDispatch disp;
+    disp.label = node.op_name;
+    disp.grid = grid_for(outer * chunk);
+    disp.program = bc.program(d.header(disp.grid) + kConcatGlsl, "concatenation");
+    disp.bindings = {{0, operand_buffer(t, bc)}, {1, dst.buffer}};
+    out->push_back(std::move(disp));
+  }
+}
+
+}  // namespace gl
+}  // namespace fmn

@@ -1,0 +1,143 @@
+// Elementwise ops on GL: ADD, MUL (numpy broadcasting, fused activation), PRELU (alpha
+// broadcast against x), RELU, RELU6, LOGISTIC. One invocation per output element.
+// Broadcast: both operands are right-aligned against the output shape (rank <= 6); a
+// dimension of size 1 has stride 0. An activation operand is per sample (stride = its numel),
+// a constant one is shared by every sample.
+#include <cmath>
+#include <string>
+#include <vector>
+
+#include "ops/gl/kernels/gl_kernels.h"
+#include "ops/reference/reference_ops.h"
+
+namespace fmn {
+namespace gl {
+
+namespace {
+
+enum ElementOp { kOpAdd = 0, kOpMul = 1, kOpPrelu = 2, kOpRelu = 3, kOpRelu6 = 4, kOpLogistic = 5 };
+
+const char* const kElementwiseGlsl = R"(
+layout(std430, binding = 0) readonly buffer A { float a[]; };
+#ifdef BINARY
+layout(std430, binding = 1) readonly buffer B { float bv[]; };
+#endif
+layout(std430, binding = 2) writeonly buffer Out { float y[]; };
+void main() {
+  int item = item_index();
+  if (item >= N) return;
+  int s = sample_index();
+  int ia = item, ib = item;
+#ifdef BROADCAST
+  ia = 0; ib = 0;
+  int rem = item;
+  for (int d = 5; d >= 0; --d) {
+    int i = rem % OD[d];
+    rem /= OD[d];
+    ia += i * SA[d];
+    ib += i * SB[d];
+  }
+#endif
+  float v = a[s * A_STRIDE + ia];
+#ifdef BINARY
+  float w = bv[s * B_STRIDE + ib];
+#endif
+#if OP == 0
+  v = v + w;
+#elif OP == 1
+  v = v * w;
+#elif OP == 2
+  v = v >= 0.0 ? v : v * w;
+#elif OP == 3
+  v = max(v, 0.0);
+#elif OP == 4
+  v = min(max(v, 0.0), 6.0);
+#elif OP == 5
+  v = 1.0 / (1.0 + exp(-v));
+#endif
+#ifdef ACT_LO
+  v = max(v, ACT_LO);
+#endif
+#ifdef ACT_HI
+  v = min(v, ACT_HI);
+#endif
+  y[s * N + item] = v;
+}
+)";
+
+std::string int_array(const char* name, const std::vector<int64_t>& v) {
+  std::string s = "const int " + std::string(name) + "[" + std::to_string(v.size()) + "] = int[" +
+                  std::to_string(v.size()) + "](";
+  for (size_t i = 0; i < v.size(); ++i) s += (i ? ", " : "") + std::to_string(v[i]);
+  return s + ");\n";
+}
+
+// Strides of `shape` in the 6-d index space of `out` (right-aligned, 0 where broadcast).
+std::vector<int64_t> broadcast_strides(const std::vector<int32_t>& shape, const std::vector<int32_t>& out) {
+  std::vector<int64_t> s(6, 0);
+  int64_t stride = 1;
+  for (int i = 5; i >= 0; --i) {
+    const int oi = i - (6 - static_cast<int>(out.size()));
+    const int si = i - (6 - static_cast<int>(shape.size()));
+    const int32_t d = si >= 0 ? shape[si] : 1;
+    (void)oi;
+    s[i] = d == 1 ? 0 : stride;
+    stride *= d;
+  }
+  return s;
+}
+
+}  // namespace
+
+void build_elementwise(const GlNode& node, GlBuildContext& bc, std::vector<GlDispatch>* out) {
+  const int32_t code = node.op->builtin_code;
+  int op;
+  switch (code) {
+    case builtin::kAdd: op = kOpAdd; break;
+    case builtin::kMul: op = kOpMul; break;
+    case builtin::kPrelu: op = kOpPrelu; break;
+    case builtin::kRelu: op = kOpRelu; break;
+    case builtin::kRelu6: op = kOpRelu6; break;
+    case builtin::kLogistic: op = kOpLogistic; break;
+    default: throw GlUnsupportedError(node.op_name + ": not an elementwise op");
+  }
+  const bool binary = op <= kOpPrelu;
+  const GlTensor& a = node.inputs[0];
+  const GlTensor& dst = node.outputs[0];
+  if (dst.shape.size() > 6) throw GlUnsupportedError(node.op_name + ": rank above 6");
+  ShaderDefines d;
+  d.set("OP", op);
+  d.set("N", dst.numel());
+  d.set("A_STRIDE", a.constant() ? 0 : a.numel());
+  std::string arrays;
+  if (binary) {
+    const GlTensor& b = node.inputs[1];
+    d.flag("BINARY");
+    d.set("B_STRIDE", b.constant() ? 0 : b.numel());
+    if (a.shape != dst.shape || b.shape != dst.shape) {
+      d.flag("BROADCAST");
+      std::vector<int64_t> od(6, 1);
+      for (size_t i = 0; i < dst.shape.size(); ++i) od[6 - dst.shape.size() + i] = dst.shape[i];
+      arrays = int_array("OD", od) + int_array("SA", broadcast_strides(a.shape, dst.shape)) +
+               int_array("SB", broadcast_strides(b.shape, dst.shape));
+    }
+  } else if (a.shape != dst.shape) {
+    throw GlUnsupportedError(node.op_name + ": output shape differs from the input's");
+  }
+  if (op == kOpAdd || op == kOpMul) {
+    float lo, hi;
+    activation_range(node.op->options.activation, &lo, &hi);
+    if (std::isfinite(lo)) d.set_float("ACT_LO", lo);
+    if (std::isfinite(hi)) d.set_float("ACT_HI", hi);
+  }
+  GlDispatch disp;
+  disp.label = node.op_name;
+  disp.grid = grid_for(dst.numel());
+  disp.program = bc.program(d.header(disp.grid) + arrays + kElementwiseGlsl, "elementwise");
+  disp.bindings = {{0, operand_buffer(a, bc)}, {2, dst.buffer}};
+  if (binary) disp.bindings.push_back({1, operand_buffer(node.inputs[1], bc)});
+  out->push_back(std::move(disp));
+}
+
+}  // namespace gl
+}  // namespace fmn

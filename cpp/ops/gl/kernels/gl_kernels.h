@@ -1,0 +1,132 @@
+// The GL ES compute kernels: one builder per op family, called once at model load by the
+// GL executor (gl_executor.h). A builder turns one planned node into compute dispatches with
+// everything fixed (program, buffer bindings, grid); the executor only replays them per run.
+//
+// Storage contract shared by every kernel:
+// - An activation tensor lives in its own SSBO region as `batch` consecutive samples, each
+//   the tensor's model (batch-1) shape in dense row-major order (NHWC for 4-D), fp32.
+//   Sample s starts at float index s * numel. Kernels read the sample index from
+//   gl_GlobalInvocationID.z; the executor dispatches z = batch.
+// - A constant operand is one copy (not per sample), uploaded by the builder, in whatever
+//   packed layout the kernel wants (e.g. conv weights as vec4 over output channels).
+// - Shapes, strides and flags are compile-time #defines; programs are cached by source text,
+//   so nodes of equal shape share one program. No uniforms are used.
+// - Every shader is one-dimensional over the items of one sample: item =
+//   gid.x + gid.y * ROW_STRIDE, with local size 64 (see GlGrid).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "model/tflite_model.h"
+#include "ops/gl/gl_api.h"
+#include "ops/gl/gl_context.h"
+#include "runtime/kernel.h"
+
+namespace fmn {
+namespace gl {
+
+// Thrown for a node the GL backend cannot run (the message names the op and why).
+class GlUnsupportedError : public GlError {
+ public:
+  using GlError::GlError;
+};
+
+// A tensor as a GL kernel sees it at load.
+struct GlTensor {
+  std::vector<int32_t> shape;     // batch-1 shape, as in the model
+  TensorType type = TensorType::kFloat32;
+  const void* host = nullptr;     // constant data on the CPU (folded), else null
+  GLuint buffer = 0;              // activation storage (see the storage contract), else 0
+  bool present = true;            // false for an omitted optional input
+
+  bool constant() const { return host != nullptr; }
+  int64_t numel() const {
+    int64_t n = 1;
+    for (int32_t d : shape) n *= d;
+    return n;
+  }
+  const float* f32() const { return static_cast<const float*>(host); }
+  const int32_t* i32() const { return static_cast<const int32_t*>(host); }
+};
+
+// One node after folding and fusion; op_name is the display name ("CONV_2D+ADD+PRELU").
+// Conv nodes: inputs = [input, filter, bias (may be absent), residual (when
+// epilogue.has_residual)]; epilogue.prelu_alpha points at oc floats.
+struct GlNode {
+  const OperatorDef* op = nullptr;
+  std::string op_name;
+  std::vector<GlTensor> inputs, outputs;
+  Epilogue epilogue;
+};
+
+struct GlBinding {
+  GLuint index = 0;   // SSBO binding point
+  GLuint buffer = 0;
+};
+
+// A work grid over `count` items per sample: groups_x * 64 items per row, groups_y rows.
+struct GlGrid {
+  GLuint groups_x = 1, groups_y = 1;
+  int row_stride = 64;
+};
+GlGrid grid_for(int64_t count);
+
+struct GlDispatch {
+  GLuint program = 0;
+  std::vector<GlBinding> bindings;
+  GlGrid grid;
+  std::string label;  // node display name, for error messages
+};
+
+// What a builder may ask of the executor. Returned objects are owned by the executor.
+class GlBuildContext {
+ public:
+  virtual ~GlBuildContext() = default;
+  // Compiles (or returns the cached) program for a complete shader source. Throws GlError
+  // with the compile log, naming `label`.
+  virtual GLuint program(const std::string& source, const std::string& label) = 0;
+  // Uploads read-only data into a new SSBO (at least 16 bytes).
+  virtual GLuint constant_buffer(const void* data, size_t bytes) = 0;
+};
+
+// Shader text helpers.
+class ShaderDefines {
+ public:
+  void set(const std::string& name, int64_t value);
+  void set(const std::string& name, const std::string& text);
+  void set_float(const std::string& name, float value);  // finite values only
+  void flag(const std::string& name);
+  // "#version 310 es", precision, local size, the defines, the item/sample helpers.
+  std::string header(const GlGrid& grid) const;
+
+ private:
+  std::string text_;
+};
+
+// A constant operand's buffer: binds host data (fp32) as a new SSBO; activations bind their
+// own buffer. Returns the buffer.
+GLuint operand_buffer(const GlTensor& t, GlBuildContext& bc);
+
+// Builders. Each validates what it relies on beyond the reference kernel's prepare() (which
+// the executor has already run on the node) and appends its dispatches.
+void build_conv2d(const GlNode& node, GlBuildContext& bc, std::vector<GlDispatch>* out);
+void build_depthwise_conv2d(const GlNode& node, GlBuildContext& bc, std::vector<GlDispatch>* out);
+void build_max_pool2d(const GlNode& node, GlBuildContext& bc, std::vector<GlDispatch>* out);
+// ADD, MUL, PRELU (broadcasting binary), RELU, RELU6, LOGISTIC (unary).
+void build_elementwise(const GlNode& node, GlBuildContext& bc, std::vector<GlDispatch>* out);
+void build_pad(const GlNode& node, GlBuildContext& bc, std::vector<GlDispatch>* out);
+void build_concatenation(const GlNode& node, GlBuildContext& bc, std::vector<GlDispatch>* out);
+void build_strided_slice(const GlNode& node, GlBuildContext& bc, std::vector<GlDispatch>* out);
+// Landmarks2TransformMatrix, TransformTensorBilinear, TransformLandmarks (version 2).
+void build_custom(const GlNode& node, GlBuildContext& bc, std::vector<GlDispatch>* out);
+
+// Shared by conv and depthwise: GLSL applying the Epilogue to `vec4 acc` for output
+// channels g*4..g*4+3 whose output float index is `ob` (+0..3); needs the defines written by
+// epilogue_defines().
+void epilogue_defines(const GlNode& node, ShaderDefines* d);
+extern const char* const kEpilogueGlsl;
+
+}  // namespace gl
+}  // namespace fmn

@@ -1,0 +1,67 @@
+// PAD (zeros) on GL, rank <= 6: one invocation per output element; paddings are a constant
+// int32 [rank, 2] operand (validated by the reference kernel's prepare()).
+#include <string>
+#include <vector>
+
+#include "ops/gl/kernels/gl_kernels.h"
+
+namespace fmn {
+namespace gl {
+
+namespace {
+const char* const kPadGlsl = R"(
+layout(std430, binding = 0) readonly buffer In { float x[]; };
+layout(std430, binding = 1) writeonly buffer Out { float y[]; };
+void main() {
+  int item = item_index();
+  if (item >= N_OUT) return;
+  int s = sample_index();
+  int rem = item;
+  int src = 0;
+  int stride = 1;
+  bool inside = true;
+  for (int d = 5; d >= 0; --d) {
+    int i = rem % OD[d] - BEFORE[d];
+    rem /= OD[d];
+    inside = inside && i >= 0 && i < ID[d];
+    src += i * stride;
+    stride *= ID[d];
+  }
+  y[s * N_OUT + item] = inside ? x[s * IN_STRIDE + src] : 0.0;
+}
+)";
+
+std::string int_array6(const char* name, const std::vector<int64_t>& v) {
+  std::string s = "const int " + std::string(name) + "[6] = int[6](";
+  for (size_t i = 0; i < 6; ++i) s += (i ? ", " : "") + std::to_string(v[i]);
+  return s + ");\n";
+}
+}  // namespace
+
+void build_pad(const GlNode& node, GlBuildContext& bc, std::vector<GlDispatch>* out) {
+  const GlTensor& in = node.inputs[0];
+  const GlTensor& pads = node.inputs[1];
+  const GlTensor& dst = node.outputs[0];
+  const int rank = static_cast<int>(in.shape.size());
+  if (rank > 6) throw GlUnsupportedError(node.op_name + ": rank above 6");
+  std::vector<int64_t> od(6, 1), id(6, 1), before(6, 0);
+  for (int i = 0; i < rank; ++i) {
+    od[6 - rank + i] = dst.shape[i];
+    id[6 - rank + i] = in.shape[i];
+    before[6 - rank + i] = pads.i32()[2 * i];
+  }
+  ShaderDefines d;
+  d.set("N_OUT", dst.numel());
+  d.set("IN_STRIDE", in.constant() ? 0 : in.numel());
+  GlDispatch disp;
+  disp.label = node.op_name;
+  disp.grid = grid_for(dst.numel());
+  disp.program = bc.program(d.header(disp.grid) + int_array6("OD", od) + int_array6("ID", id) +
+                                int_array6("BEFORE", before) + kPadGlsl,
+                            "pad");
+  disp.bindings = {{0, operand_buffer(in, bc)}, {1, dst.buffer}};
+  out->push_back(std::move(disp));
+}
+
+}  // namespace gl
+}  // namespace fmn

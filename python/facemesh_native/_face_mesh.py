@@ -1,0 +1,173 @@
+"""FaceMesh: a drop-in for mediapipe.solutions.face_mesh.FaceMesh on the native pipeline.
+
+Configuration and type conversion only: the pipeline (detection, ROI, landmarks, tracking)
+runs in C++ from the graph files in graphs/, with the GIL released.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Dict, List, Optional
+
+import numpy as np
+
+from . import _core
+from ._model import DEVICES, _resolve_device, models_dir
+
+
+def graphs_dir() -> Path:
+    """The folder holding the bundled graph files."""
+    return Path(__file__).resolve().parent / "graphs"
+
+
+class NormalizedLandmark:
+    """One landmark, as mediapipe's NormalizedLandmark: x, y normalised to the image, z in
+    units of the image width (smaller is nearer)."""
+
+    __slots__ = ("x", "y", "z")
+
+    def __init__(self, x: float, y: float, z: float):
+        self.x, self.y, self.z = float(x), float(y), float(z)
+
+    def HasField(self, name: str) -> bool:  # noqa: N802 - mediapipe's protobuf API
+        return name in ("x", "y", "z")
+
+    def __repr__(self) -> str:
+        return f"x: {self.x}\ny: {self.y}\nz: {self.z}\n"
+
+
+class NormalizedLandmarkList:
+    """A face's landmarks, as mediapipe's NormalizedLandmarkList (`.landmark[j].x`)."""
+
+    __slots__ = ("landmark", "_array")
+
+    def __init__(self, array: np.ndarray):
+        self._array = array
+        self.landmark = [NormalizedLandmark(*p) for p in array.tolist()]
+
+    def __len__(self) -> int:
+        return len(self.landmark)
+
+    def __array__(self, dtype=None, copy=None):
+        return self._array if dtype is None else self._array.astype(dtype)
+
+
+@dataclass
+class FaceMeshResult:
+    """What FaceMesh.process returns.
+
+    multi_face_landmarks: None when no face, else one NormalizedLandmarkList per face (as
+      mediapipe's legacy solution).
+    landmarks: float32 (faces, 468 or 478, 3), the same values as an array.
+    face_rects: float32 (faces, 5): the ROI (x_center, y_center, width, height, rotation) each
+      face's landmarks came from, normalised to the image.
+    scores: float32 (faces,): face presence scores.
+    detections: float32 (D, 17): this frame's detections (score, xmin, ymin, w, h, 6 keypoints).
+    detector_ran: whether the face detector ran on this frame.
+    device: which device ran the models ("cpu", ...).
+    latency_ms: wall time of the native pipeline for this frame.
+    """
+
+    landmarks: np.ndarray
+    face_rects: np.ndarray
+    scores: np.ndarray
+    detections: np.ndarray
+    detector_ran: bool
+    device: str
+    latency_ms: float
+    multi_face_landmarks: Optional[List[NormalizedLandmarkList]] = field(default=None)
+
+
+class FaceMesh:
+    """MediaPipe's legacy FaceMesh, natively.
+
+    Args (as mediapipe's):
+      static_image_mode: detect on every call, no tracking.
+      max_num_faces: 1..64.
+      refine_landmarks: use the attention model: 478 landmarks with irises.
+      min_detection_confidence, min_tracking_confidence: in [0, 1]. As in mediapipe's legacy
+        API, min_tracking_confidence is the face-presence threshold in every mode.
+    Our additions:
+      device: one of facemesh_native.DEVICES.
+      num_threads: native threads (None: all hardware threads).
+      smooth_landmarks: OneEuro smoothing as the MediaPipe Tasks landmarker does (off by
+        default, as in the legacy solution).
+    """
+
+    def __init__(self, static_image_mode: bool = False, max_num_faces: int = 1,
+                 refine_landmarks: bool = False, min_detection_confidence: float = 0.5,
+                 min_tracking_confidence: float = 0.5, device: str = "cpu",
+                 num_threads: Optional[int] = None, smooth_landmarks: bool = False):
+        if isinstance(max_num_faces, bool) or not isinstance(max_num_faces, (int, np.integer)) \
+                or not 1 <= int(max_num_faces) <= 64:
+            raise ValueError(f"max_num_faces must be an int in 1..64, got {max_num_faces!r}")
+        for name, v in (("min_detection_confidence", min_detection_confidence),
+                        ("min_tracking_confidence", min_tracking_confidence)):
+            if not isinstance(v, (int, float, np.floating)) or not 0.0 <= float(v) <= 1.0:
+                raise ValueError(f"{name} must be a number in [0, 1], got {v!r}")
+        if num_threads is None:
+            num_threads = _core.hardware_threads()
+        if isinstance(num_threads, bool) or not isinstance(num_threads, (int, np.integer)) \
+                or not 1 <= int(num_threads) <= 256:
+            raise ValueError(f"num_threads must be None or an int in 1..256, got {num_threads!r}")
+        self.device = _resolve_device(device)
+        self.static_image_mode = bool(static_image_mode)
+        self.max_num_faces = int(max_num_faces)
+        self.refine_landmarks = bool(refine_landmarks)
+        self._impl = _core.FaceMesh(
+            static_image_mode=self.static_image_mode, max_num_faces=self.max_num_faces,
+            refine_landmarks=self.refine_landmarks,
+            min_detection_confidence=float(min_detection_confidence),
+            min_tracking_confidence=float(min_tracking_confidence),
+            smooth_landmarks=bool(smooth_landmarks), device=self.device,
+            num_threads=int(num_threads), graphs_dir=str(graphs_dir()),
+            models_dir=str(models_dir()))
+        self._t0 = time.monotonic()
+        self._last_ts = -1
+
+    @property
+    def device_report(self) -> Dict[str, str]:
+        """Which device each model of the graph runs on."""
+        return dict(self._impl.device_report)
+
+    def process(self, image: np.ndarray) -> FaceMeshResult:
+        """Runs the pipeline on an RGB uint8 image (H, W, 3), contiguous or not."""
+        if self._impl is None:
+            raise RuntimeError("this FaceMesh is closed")
+        if not isinstance(image, np.ndarray):
+            raise ValueError(f"image must be a numpy.ndarray (H, W, 3) of uint8 RGB, "
+                             f"got {type(image).__name__}")
+        if image.dtype != np.uint8:
+            raise ValueError(f"image must have dtype uint8, got {image.dtype}")
+        if image.ndim != 3 or image.shape[2] not in (3, 4):
+            raise ValueError(f"image must have shape (H, W, 3) (RGB), got {image.shape}")
+        if image.shape[0] == 0 or image.shape[1] == 0:
+            raise ValueError(f"image is empty: shape {image.shape}")
+        s = image.strides
+        if s[2] != 1 or s[1] != image.shape[2] or s[0] < s[1] * image.shape[1]:
+            image = np.ascontiguousarray(image)
+        ts = int((time.monotonic() - self._t0) * 1e6)
+        ts = max(ts, self._last_ts + 1)
+        self._last_ts = ts
+        t = time.perf_counter()
+        lm, rects, scores, dets, ran = self._impl.process(image, ts)
+        latency = (time.perf_counter() - t) * 1e3
+        res = FaceMeshResult(landmarks=lm, face_rects=rects, scores=scores, detections=dets,
+                             detector_ran=bool(ran), device=self.device, latency_ms=latency)
+        if len(lm):
+            res.multi_face_landmarks = [NormalizedLandmarkList(f) for f in lm]
+        return res
+
+    def reset(self) -> None:
+        """Forgets tracked faces: the next frame runs the detector."""
+        self._impl.reset()
+
+    def close(self) -> None:
+        self._impl = None
+
+    def __enter__(self) -> "FaceMesh":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
