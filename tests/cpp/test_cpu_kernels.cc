@@ -342,3 +342,95 @@ TEST(declines_uncovered_nodes) {
   op.builtin_code = fmn::builtin::kReshape;
   CHECK(fmn::create_cpu_kernel(ctx) == nullptr);
 }
+
+namespace {
+
+// Runs the reference and the tuned kernel of one op (single input tensor plus constants) and
+// compares them exactly (both are exact selections / copies).
+void check_exact_op(OpContext& ctx, std::vector<float>& input, size_t out_elems,
+                    fmn::ThreadPool* pool2, const std::string& what) {
+  std::unique_ptr<fmn::Kernel> ref = fmn::create_reference_kernel(ctx);
+  bool guard = true;
+  const std::vector<float> want = run_kernel(*ref, ref->prepare(ctx), ctx, out_elems, nullptr, &guard);
+  std::unique_ptr<fmn::Kernel> k = fmn::create_cpu_kernel(ctx);
+  if (!k) {
+    fmn_test::fail(__FILE__, __LINE__, "no tuned kernel for " + what);
+    return;
+  }
+  (void)input;
+  const size_t scratch = k->prepare(ctx);
+  for (fmn::ThreadPool* pool : {static_cast<fmn::ThreadPool*>(nullptr), pool2}) {
+    bool guard_ok = false;
+    const std::vector<float> got = run_kernel(*k, scratch, ctx, out_elems, pool, &guard_ok);
+    if (!guard_ok) fmn_test::fail(__FILE__, __LINE__, "wrote past output: " + what);
+    size_t bad = 0;
+    for (size_t i = 0; i < out_elems; ++i) bad += !(got[i] == want[i]);
+    if (bad) fmn_test::fail(__FILE__, __LINE__, what + ": " + std::to_string(bad) + " of " +
+                                                    std::to_string(out_elems) + " differ");
+  }
+}
+
+}  // namespace
+
+TEST(max_pool_random_shapes) {
+  std::mt19937 rng(31);
+  fmn::ThreadPool pool(2);
+  for (int iter = 0; iter < 120; ++iter) {
+    const int n = 1 + static_cast<int>(rng() % 3), h = 1 + static_cast<int>(rng() % 30),
+              w = 1 + static_cast<int>(rng() % 30), c = 1 + static_cast<int>(rng() % 70);
+    OperatorDef op;
+    op.builtin_code = fmn::builtin::kMaxPool2d;
+    op.options.filter_h = 1 + static_cast<int>(rng() % 3);
+    op.options.filter_w = rng() % 3 == 0 ? 1 + static_cast<int>(rng() % 3) : op.options.filter_h;
+    op.options.stride_h = 1 + static_cast<int>(rng() % 3);
+    op.options.stride_w = rng() % 3 == 0 ? 1 + static_cast<int>(rng() % 3) : op.options.stride_h;
+    op.options.padding = rng() % 2 ? Padding::kSame : Padding::kValid;
+    op.options.activation = random_act(rng);
+    const int oh = out_dim(op.options.padding, h, op.options.filter_h, op.options.stride_h, 1);
+    const int ow = out_dim(op.options.padding, w, op.options.filter_w, op.options.stride_w, 1);
+    if (oh < 1 || ow < 1) continue;
+    std::vector<float> input = random_vec(rng, static_cast<size_t>(n) * h * w * c, -2.f, 2.f);
+    OpContext ctx;
+    ctx.op = &op;
+    ctx.op_name = "MAX_POOL_2D";
+    ctx.inputs = {TensorView{fmn::TensorType::kFloat32, {n, h, w, c}, input.data(), false}};
+    ctx.outputs = {TensorView{fmn::TensorType::kFloat32, {n, oh, ow, c}, nullptr, false}};
+    char what[128];
+    std::snprintf(what, sizeof what, "max_pool n%d %dx%dx%d f%dx%d s%d,%d pad%d", n, h, w, c,
+                  op.options.filter_h, op.options.filter_w, op.options.stride_h,
+                  op.options.stride_w, static_cast<int>(op.options.padding));
+    check_exact_op(ctx, input, static_cast<size_t>(n) * oh * ow * c, &pool, what);
+  }
+}
+
+TEST(pad_random_shapes) {
+  std::mt19937 rng(47);
+  fmn::ThreadPool pool(2);
+  for (int iter = 0; iter < 120; ++iter) {
+    const int shape[4] = {1 + static_cast<int>(rng() % 2), 1 + static_cast<int>(rng() % 20),
+                          1 + static_cast<int>(rng() % 20), 1 + static_cast<int>(rng() % 50)};
+    std::vector<int32_t> pads(8);
+    std::vector<int32_t> out_shape(4);
+    for (int d = 0; d < 4; ++d) {
+      // Mostly channel padding (as the models use), sometimes spatial or batch padding.
+      const bool padded = d == 3 || rng() % 4 == 0;
+      pads[2 * d] = padded ? static_cast<int32_t>(rng() % 3) : 0;
+      pads[2 * d + 1] = padded ? static_cast<int32_t>(rng() % 20) : 0;
+      out_shape[d] = shape[d] + pads[2 * d] + pads[2 * d + 1];
+    }
+    std::vector<float> input =
+        random_vec(rng, static_cast<size_t>(shape[0]) * shape[1] * shape[2] * shape[3], -2.f, 2.f);
+    OperatorDef op;
+    op.builtin_code = fmn::builtin::kPad;
+    OpContext ctx;
+    ctx.op = &op;
+    ctx.op_name = "PAD";
+    ctx.inputs = {TensorView{fmn::TensorType::kFloat32, {shape[0], shape[1], shape[2], shape[3]},
+                             input.data(), false},
+                  TensorView{fmn::TensorType::kInt32, {4, 2}, pads.data(), true}};
+    ctx.outputs = {TensorView{fmn::TensorType::kFloat32, out_shape, nullptr, false}};
+    size_t out_elems = 1;
+    for (int32_t d : out_shape) out_elems *= static_cast<size_t>(d);
+    check_exact_op(ctx, input, out_elems, &pool, "pad iteration " + std::to_string(iter));
+  }
+}

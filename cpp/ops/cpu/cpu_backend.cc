@@ -304,7 +304,8 @@ std::unique_ptr<Kernel> create_cpu_kernel(const OpContext& ctx) {
     if (depthwise) return std::unique_ptr<Kernel>(new CpuDepthwiseKernel(isa, g, ep));
     return std::unique_ptr<Kernel>(new CpuConvKernel(isa, g, ep));
   }
-  return cpu::create_cpu_simple_kernel(ctx, isa->name);
+  // The small memory-bound ops are portable code at every level.
+  return cpu::create_cpu_simple_kernel(ctx, "cpu.generic");
 }
 
 }  // namespace fmn

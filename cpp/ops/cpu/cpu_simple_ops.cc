@@ -1,12 +1,193 @@
+// MAX_POOL_2D and PAD for the tuned CPU backend, in portable C++ whose channel loops the
+// compiler vectorises. Both take float32 NHWC (PAD: any rank-4 float32 tensor with constant
+// int32 [4, 2] paddings >= 0, zero fill).
 #include "ops/cpu/cpu_simple_ops.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <vector>
+
+#include "runtime/thread_pool.h"
 
 namespace fmn {
 namespace cpu {
+namespace {
+
+// Minimum output floats per parallel chunk for these memory-bound ops.
+constexpr int64_t kMinFloatsPerChunk = 16384;
+
+bool is_f32(const TensorView& t) { return t.type == TensorType::kFloat32; }
+
+// Splits `rows` over the pool when each chunk gets at least kMinFloatsPerChunk floats.
+template <class Fn>
+void for_rows(ThreadPool* pool, int64_t rows, int64_t floats_per_row, const Fn& fn) {
+  if (pool && pool->size() > 1 && rows > 1) {
+    const int64_t grain = std::max<int64_t>(1, kMinFloatsPerChunk / std::max<int64_t>(1, floats_per_row));
+    pool->parallel_for(rows, [&](int64_t b, int64_t e, int) { fn(b, e); }, grain);
+  } else {
+    fn(0, rows);
+  }
+}
+
+class MaxPoolKernel : public Kernel {
+ public:
+  MaxPoolKernel(const char* name, int n, int ih, int iw, int c, int kh, int kw, int sh, int sw,
+                int pt, int pl, int oh, int ow, float lo, float hi)
+      : name_(name), n_(n), ih_(ih), iw_(iw), c_(c), kh_(kh), kw_(kw), sh_(sh), sw_(sw),
+        pt_(pt), pl_(pl), oh_(oh), ow_(ow), lo_(lo), hi_(hi) {}
+
+  void run(const NodeArgs& a, ThreadPool* pool) const override {
+    const float* in = a.inputs[0].f32();
+    float* out = a.outputs[0].f32();
+    for_rows(pool, static_cast<int64_t>(n_) * oh_, static_cast<int64_t>(ow_) * c_,
+             [&](int64_t b, int64_t e) { rows(in, out, b, e); });
+  }
+  const char* impl_name() const override { return name_; }
+
+ private:
+  void rows(const float* in, float* out, int64_t begin, int64_t end) const {
+    const int c = c_;
+    for (int64_t row = begin; row < end; ++row) {
+      const int64_t n = row / oh_;
+      const int oy = static_cast<int>(row - n * oh_);
+      const int y0 = std::max(0, oy * sh_ - pt_), y1 = std::min(ih_, oy * sh_ - pt_ + kh_);
+      const float* img = in + n * ih_ * iw_ * c;
+      for (int ox = 0; ox < ow_; ++ox) {
+        const int x0 = std::max(0, ox * sw_ - pl_), x1 = std::min(iw_, ox * sw_ - pl_ + kw_);
+        float* o = out + (row * ow_ + ox) * c;
+        for (int ch = 0; ch < c; ++ch) o[ch] = -std::numeric_limits<float>::infinity();
+        for (int y = y0; y < y1; ++y) {
+          for (int x = x0; x < x1; ++x) {
+            const float* src = img + (static_cast<int64_t>(y) * iw_ + x) * c;
+            for (int ch = 0; ch < c; ++ch) o[ch] = src[ch] > o[ch] ? src[ch] : o[ch];
+          }
+        }
+        for (int ch = 0; ch < c; ++ch) o[ch] = std::min(std::max(o[ch], lo_), hi_);
+      }
+    }
+  }
+
+  const char* name_;
+  int n_, ih_, iw_, c_, kh_, kw_, sh_, sw_, pt_, pl_, oh_, ow_;
+  float lo_, hi_;
+};
+
+class PadKernel : public Kernel {
+ public:
+  PadKernel(const char* name, const std::vector<int32_t>& in_shape,
+            const std::vector<int32_t>& out_shape, const int32_t* before)
+      : name_(name), in_(in_shape), out_(out_shape), before_(before, before + 4) {}
+
+  void run(const NodeArgs& a, ThreadPool* pool) const override {
+    const float* in = a.inputs[0].f32();
+    float* out = a.outputs[0].f32();
+    for_rows(pool, static_cast<int64_t>(out_[0]) * out_[1],
+             static_cast<int64_t>(out_[2]) * out_[3],
+             [&](int64_t b, int64_t e) { rows(in, out, b, e); });
+  }
+  const char* impl_name() const override { return name_; }
+
+ private:
+  // Output rows (n, y) in [begin, end).
+  void rows(const float* in, float* out, int64_t begin, int64_t end) const {
+    const int64_t oc = out_[3], ic = in_[3];
+    const int64_t out_row = static_cast<int64_t>(out_[2]) * oc;
+    for (int64_t row = begin; row < end; ++row) {
+      const int64_t n = row / out_[1] - before_[0];
+      const int64_t y = row % out_[1] - before_[1];
+      float* o = out + row * out_row;
+      if (n < 0 || n >= in_[0] || y < 0 || y >= in_[1]) {
+        std::memset(o, 0, sizeof(float) * static_cast<size_t>(out_row));
+        continue;
+      }
+      const float* src = in + (n * in_[1] + y) * in_[2] * ic;
+      const int64_t x0 = before_[2], x1 = before_[2] + in_[2];
+      std::memset(o, 0, sizeof(float) * static_cast<size_t>(x0 * oc));
+      for (int64_t x = x0; x < x1; ++x) {
+        float* op = o + x * oc;
+        const float* sp = src + (x - x0) * ic;
+        for (int64_t ch = 0; ch < before_[3]; ++ch) op[ch] = 0.f;
+        std::memcpy(op + before_[3], sp, sizeof(float) * static_cast<size_t>(ic));
+        for (int64_t ch = before_[3] + ic; ch < oc; ++ch) op[ch] = 0.f;
+      }
+      std::memset(o + x1 * oc, 0, sizeof(float) * static_cast<size_t>((out_[2] - x1) * oc));
+    }
+  }
+
+  const char* name_;
+  std::vector<int32_t> in_, out_;
+  std::vector<int64_t> before_;
+};
+
+bool act_bounds(Activation act, float* lo, float* hi) {
+  const float inf = std::numeric_limits<float>::infinity();
+  switch (act) {
+    case Activation::kNone: *lo = -inf; *hi = inf; return true;
+    case Activation::kRelu: *lo = 0.f; *hi = inf; return true;
+    case Activation::kReluN1To1: *lo = -1.f; *hi = 1.f; return true;
+    case Activation::kRelu6: *lo = 0.f; *hi = 6.f; return true;
+    default: return false;
+  }
+}
+
+std::unique_ptr<Kernel> make_max_pool(const OpContext& ctx, const char* name) {
+  if (ctx.inputs.size() != 1 || ctx.outputs.size() != 1) return nullptr;
+  const TensorView& in = ctx.inputs[0];
+  const TensorView& out = ctx.outputs[0];
+  if (!is_f32(in) || !is_f32(out) || in.rank() != 4) return nullptr;
+  const BuiltinOptions& o = ctx.op->options;
+  if (o.stride_h < 1 || o.stride_w < 1 || o.filter_h < 1 || o.filter_w < 1) return nullptr;
+  float lo, hi;
+  if (!act_bounds(o.activation, &lo, &hi)) return nullptr;
+  const int n = in.dim(0), ih = in.dim(1), iw = in.dim(2), c = in.dim(3);
+  int oh, ow, pt, pl;
+  if (o.padding == Padding::kValid) {
+    pt = pl = 0;
+    oh = ih >= o.filter_h ? (ih - o.filter_h) / o.stride_h + 1 : 0;
+    ow = iw >= o.filter_w ? (iw - o.filter_w) / o.stride_w + 1 : 0;
+  } else {
+    oh = (ih + o.stride_h - 1) / o.stride_h;
+    ow = (iw + o.stride_w - 1) / o.stride_w;
+    pt = std::max((oh - 1) * o.stride_h + o.filter_h - ih, 0) / 2;
+    pl = std::max((ow - 1) * o.stride_w + o.filter_w - iw, 0) / 2;
+  }
+  if (n < 1 || oh < 1 || ow < 1 || c < 1) return nullptr;
+  if (out.shape != std::vector<int32_t>{n, oh, ow, c}) return nullptr;
+  return std::unique_ptr<Kernel>(new MaxPoolKernel(name, n, ih, iw, c, o.filter_h, o.filter_w,
+                                                   o.stride_h, o.stride_w, pt, pl, oh, ow, lo, hi));
+}
+
+std::unique_ptr<Kernel> make_pad(const OpContext& ctx, const char* name) {
+  if (ctx.inputs.size() != 2 || ctx.outputs.size() != 1) return nullptr;
+  const TensorView& in = ctx.inputs[0];
+  const TensorView& pads = ctx.inputs[1];
+  const TensorView& out = ctx.outputs[0];
+  if (!is_f32(in) || !is_f32(out) || in.rank() != 4) return nullptr;
+  if (!pads.is_constant || !pads.data || pads.type != TensorType::kInt32 || pads.rank() != 2 ||
+      pads.dim(0) != 4 || pads.dim(1) != 2)
+    return nullptr;
+  std::vector<int32_t> out_shape(4);
+  int32_t before[4];
+  for (int d = 0; d < 4; ++d) {
+    const int32_t b = pads.i32()[2 * d], e = pads.i32()[2 * d + 1];
+    if (b < 0 || e < 0 || b > (1 << 16) || e > (1 << 16)) return nullptr;
+    before[d] = b;
+    out_shape[d] = in.dim(d) + b + e;
+  }
+  if (out.shape != out_shape) return nullptr;
+  return std::unique_ptr<Kernel>(new PadKernel(name, in.shape, out_shape, before));
+}
+
+}  // namespace
 
 std::unique_ptr<Kernel> create_cpu_simple_kernel(const OpContext& ctx, const char* impl_name) {
-  (void)ctx;
-  (void)impl_name;
-  return nullptr;
+  switch (ctx.op->builtin_code) {
+    case builtin::kMaxPool2d: return make_max_pool(ctx, impl_name);
+    case builtin::kPad: return make_pad(ctx, impl_name);
+    default: return nullptr;
+  }
 }
 
 }  // namespace cpu

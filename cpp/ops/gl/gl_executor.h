@@ -1,0 +1,83 @@
+// Runs a whole model on an OpenGL ES 3.1 context with compute shaders (kernels/gl_kernels.h).
+//
+// At load (constructor), with the context made current on the calling thread:
+//   - float16 constants are dequantized and every node whose inputs are all constant is folded
+//     on the CPU with the reference kernels;
+//   - CONV_2D / DEPTHWISE_CONV_2D absorb a following ADD / PRELU / RELU / RELU6 (the same
+//     fusion rules as the CPU interpreter; see runtime/kernel.h's Epilogue);
+//   - every node is validated by its reference kernel's prepare() (same errors as on the CPU);
+//   - RESHAPE (and a float32 DEQUANTIZE) shares its input's storage instead of copying;
+//   - activations get SSBOs sized for max_batch samples, shared between tensors whose
+//     lifetimes do not overlap; weights are uploaded once in kernel-specific packed layouts;
+//   - every shader is compiled once (programs cached by source text) and the dispatch list is
+//     fixed.
+// Per run: inputs are uploaded, the dispatches replayed with the sample index as the z grid
+// dimension (N samples in one pass) and a storage barrier between dispatches, the outputs
+// mapped and copied out. Nothing is compiled or allocated on the GPU per run.
+//
+// Errors: ModelError for a malformed model (as the CPU interpreter); GlUnsupportedError (a
+// GlError) for a node this backend cannot run, naming the op; GlError for GL failures, with
+// the GL error name or the shader compiler's log.
+//
+// Threading: one run() at a time. The context is made current on the calling thread by the
+// constructor, run() and the destructor; moving between threads is the caller's business
+// (GlContext::release_current() on the old thread first). The GlContext must outlive this.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "model/tflite_model.h"
+#include "ops/gl/gl_context.h"
+#include "runtime/interpreter.h"
+
+namespace fmn {
+namespace gl {
+
+struct GlExecutorOptions {
+  bool fuse = true;  // false: no conv epilogue fusion (every tensor keeps its own node)
+};
+
+class GlExecutor {
+ public:
+  // max_batch in 1..65535: the most samples one GPU pass holds; run() splits larger batches.
+  GlExecutor(const ModelDef& model, GlContext* ctx, int max_batch,
+             const GlExecutorOptions& options = GlExecutorOptions());
+  ~GlExecutor();
+  GlExecutor(const GlExecutor&) = delete;
+  GlExecutor& operator=(const GlExecutor&) = delete;
+
+  const std::vector<TensorInfo>& inputs() const { return input_info_; }
+  const std::vector<TensorInfo>& outputs() const { return output_info_; }
+  // The plan: one entry per remaining node; impl is "gl" (a dispatch list) or "gl.alias"
+  // (shares its input's storage, no dispatch).
+  const std::vector<NodeInfo>& nodes() const { return node_info_; }
+  int max_batch() const { return max_batch_; }
+  // GL_RENDERER of the context.
+  const std::string& device_name() const { return ctx_->info().gl_renderer; }
+  size_t num_dispatches() const;
+  size_t num_programs() const;
+  // Bytes of GPU buffers: activations (for max_batch samples) and packed constants.
+  size_t activation_bytes() const { return activation_bytes_; }
+  size_t constant_bytes() const { return constant_bytes_; }
+
+  // inputs[i] holds batch * inputs()[i].num_elements() floats (sample-major), outputs[j]
+  // likewise. batch >= 1; batches above max_batch run as several passes.
+  void run(int batch, const float* const* inputs, float* const* outputs);
+
+ private:
+  struct Impl;
+  void run_pass(int batch, int first, const float* const* inputs, float* const* outputs);
+
+  GlContext* ctx_;
+  int max_batch_;
+  std::vector<TensorInfo> input_info_, output_info_;
+  std::vector<NodeInfo> node_info_;
+  size_t activation_bytes_ = 0, constant_bytes_ = 0;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace gl
+}  // namespace fmn
