@@ -36,6 +36,12 @@ FaceMesh::~FaceMesh() = default;
 
 void FaceMesh::reset() { runner_->reset(); }
 
+std::vector<std::tuple<std::string, int64_t, double>> FaceMesh::node_stats() const {
+  std::vector<std::tuple<std::string, int64_t, double>> out;
+  for (const auto& s : runner_->node_stats()) out.emplace_back(s.name, s.calls, s.seconds);
+  return out;
+}
+
 const std::map<std::string, std::string>& FaceMesh::device_report() const {
   return runner_->services().report;
 }

@@ -12,6 +12,7 @@
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "graph/calculator.h"
@@ -54,6 +55,8 @@ class FaceMesh {
   // What ran where, e.g. {"inference.face_landmark": "cpu"}.
   const std::map<std::string, std::string>& device_report() const;
   std::string graph_file() const { return graph_file_; }
+  // Per graph node: (name, calls, total seconds) since construction.
+  std::vector<std::tuple<std::string, int64_t, double>> node_stats() const;
 
  private:
   FaceMeshOptions options_;

@@ -1,5 +1,6 @@
 #include "graph/graph_runner.h"
 
+#include <chrono>
 #include <mutex>
 
 namespace fmn {
@@ -199,6 +200,7 @@ GraphRunner::GraphRunner(GraphConfig config, std::map<std::string, PacketValue> 
       cc.side_.push_back(it == side_packets_.end() ? nullptr : &it->second);
     }
     calculators_.push_back(std::move(calc));
+    stats_.push_back({n.name, 0, 0.0});
   }
   // Open after all contexts exist (side packet pointers into side_packets_ are stable).
   for (size_t i = 0; i < calculators_.size(); ++i) calculators_[i]->open(contexts_[i]);
@@ -248,7 +250,10 @@ void GraphRunner::run() {
       if (back_edge_[s]) p->present = false;
     }
     if (!any) continue;
+    const auto t0 = std::chrono::steady_clock::now();
     calculators_[i]->process(cc);
+    stats_[i].calls += 1;
+    stats_[i].seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     for (Packet* p : cc.outputs_)
       if (p->present) written_[p - packets_.data()] = true;
   }

@@ -33,6 +33,13 @@ class GraphRunner {
   GraphServices& services() { return services_; }
   // Forgets the tracking state carried by back edges.
   void reset();
+  // Per node: name, number of process() calls and total seconds spent, since construction.
+  struct NodeStats {
+    std::string name;
+    int64_t calls = 0;
+    double seconds = 0.0;
+  };
+  std::vector<NodeStats> node_stats() const { return stats_; }
 
  private:
   int stream_id(const std::string& name) const;
@@ -47,6 +54,7 @@ class GraphRunner {
   std::vector<bool> graph_input_;
   std::vector<std::unique_ptr<Calculator>> calculators_;
   std::vector<CalculatorContext> contexts_;
+  std::vector<NodeStats> stats_;
 };
 
 }  // namespace fmn

@@ -254,6 +254,7 @@ class PyFaceMesh {
   void reset() { mesh_->reset(); }
   std::map<std::string, std::string> device_report() const { return mesh_->device_report(); }
   std::string graph_file() const { return mesh_->graph_file(); }
+  std::vector<std::tuple<std::string, int64_t, double>> node_stats() const { return mesh_->node_stats(); }
 
  private:
   std::unique_ptr<FaceMesh> mesh_;
@@ -277,7 +278,8 @@ PYBIND11_MODULE(_core, m) {
       .def("process", &fmn::PyFaceMesh::process, py::arg("image"), py::arg("timestamp_us"))
       .def("reset", &fmn::PyFaceMesh::reset)
       .def_property_readonly("device_report", &fmn::PyFaceMesh::device_report)
-      .def_property_readonly("graph_file", &fmn::PyFaceMesh::graph_file);
+      .def_property_readonly("graph_file", &fmn::PyFaceMesh::graph_file)
+      .def("node_stats", &fmn::PyFaceMesh::node_stats);
   py::class_<fmn::PyInterpreter>(m, "Interpreter")
       .def(py::init<const std::string&, int, bool, bool>(), py::arg("path"),
            py::arg("num_threads") = 1, py::arg("tuned") = true, py::arg("fuse") = true)

@@ -53,9 +53,13 @@ const BilinearTable& Bilinear() {
   return table;
 }
 
-// cv::saturate_cast<int>(double): round half to even (the default rounding mode), after the
-// caller clamped to the int range.
-inline int RoundToInt(double v) { return static_cast<int>(std::lrint(v)); }
+// cv::saturate_cast<int>(double) of a value already clamped to the int range: round half to
+// even (the default rounding mode). Adding and removing 1.5 * 2^52 rounds exactly so for
+// |v| < 2^51, and unlike lrint it vectorises.
+inline int RoundToInt(double v) {
+  constexpr double kMagic = 6755399441055744.0;  // 1.5 * 2^52
+  return static_cast<int>((v + kMagic) - kMagic);
+}
 
 inline int SaturateShort(int v) { return std::min(std::max(v, SHRT_MIN), SHRT_MAX); }
 
@@ -115,7 +119,10 @@ void Warp(const ImageView& img, const std::array<double, 9>& m, int out_w, int o
   const int bh0 = std::min(kBlockSize / 2, out_h);
   const int bw0 = std::min(kBlockSize * kBlockSize / bh0, out_w);
   const bool affine_w = m[6] == 0.0;  // W constant along a row: one division per block
+  static_assert(kBlockSize * kBlockSize >= 1, "block");
 
+  int src_x[kBlockSize * kBlockSize];  // source coordinates of one block, in 1/32 pixel
+  int src_y[kBlockSize * kBlockSize];
   for (int y = 0; y < out_h; ++y) {
     int out_i = y * out_w * 3;
     for (int x = 0; x < out_w; x += bw0) {
@@ -123,19 +130,23 @@ void Warp(const ImageView& img, const std::array<double, 9>& m, int out_w, int o
       const double X0 = m[0] * x + m[1] * y + m[2];
       const double Y0 = m[3] * x + m[4] * y + m[5];
       const double W0 = m[6] * x + m[7] * y + m[8];
-      const double w_block = W0 != 0.0 ? kInterTabSize / W0 : 0.0;
-      for (int x1 = 0; x1 < bw; ++x1, out_i += 3) {
-        double w = w_block;
-        if (!affine_w) {
-          w = W0 + m[6] * x1;
-          w = w != 0.0 ? kInterTabSize / w : 0.0;
+      const double lo = static_cast<double>(INT_MIN), hi = static_cast<double>(INT_MAX);
+      if (affine_w) {
+        const double w = W0 != 0.0 ? kInterTabSize / W0 : 0.0;
+        for (int x1 = 0; x1 < bw; ++x1) {
+          src_x[x1] = RoundToInt(std::max(lo, std::min(hi, (X0 + m[0] * x1) * w)));
+          src_y[x1] = RoundToInt(std::max(lo, std::min(hi, (Y0 + m[3] * x1) * w)));
         }
-        const double fx = std::max(static_cast<double>(INT_MIN),
-                                   std::min(static_cast<double>(INT_MAX), (X0 + m[0] * x1) * w));
-        const double fy = std::max(static_cast<double>(INT_MIN),
-                                   std::min(static_cast<double>(INT_MAX), (Y0 + m[3] * x1) * w));
-        const int X = RoundToInt(fx);
-        const int Y = RoundToInt(fy);
+      } else {
+        for (int x1 = 0; x1 < bw; ++x1) {
+          double w = W0 + m[6] * x1;
+          w = w != 0.0 ? kInterTabSize / w : 0.0;
+          src_x[x1] = RoundToInt(std::max(lo, std::min(hi, (X0 + m[0] * x1) * w)));
+          src_y[x1] = RoundToInt(std::max(lo, std::min(hi, (Y0 + m[3] * x1) * w)));
+        }
+      }
+      for (int x1 = 0; x1 < bw; ++x1, out_i += 3) {
+        const int X = src_x[x1], Y = src_y[x1];
         const int sx = SaturateShort(X >> kInterBits);
         const int sy = SaturateShort(Y >> kInterBits);
         const int16_t* wt =
@@ -144,8 +155,9 @@ void Warp(const ImageView& img, const std::array<double, 9>& m, int out_w, int o
         if (static_cast<unsigned>(sx) < width1 && static_cast<unsigned>(sy) < height1) {
           const uint8_t* p0 = img.data + sy * stride + sx * cn;
           const uint8_t* p1 = p0 + stride;
+          const int w0 = wt[0], w1 = wt[1], w2 = wt[2], w3 = wt[3];
           for (int c = 0; c < 3; ++c) {
-            const int v = p0[c] * wt[0] + p0[c + cn] * wt[1] + p1[c] * wt[2] + p1[c + cn] * wt[3];
+            const int v = p0[c] * w0 + p0[c + cn] * w1 + p1[c] * w2 + p1[c + cn] * w3;
             store(out_i + c, static_cast<uint8_t>((v + kHalf) >> kCoefBits));
           }
           continue;
@@ -155,8 +167,8 @@ void Warp(const ImageView& img, const std::array<double, 9>& m, int out_w, int o
           continue;
         }
         // Some taps fall outside: per tap, the nearest edge pixel (replicate) or 0 (zero).
-        int xs[2] = {sx, sx + 1};
-        int ys[2] = {sy, sy + 1};
+        const int xs[2] = {sx, sx + 1};
+        const int ys[2] = {sy, sy + 1};
         const uint8_t* taps[4];
         for (int j = 0; j < 2; ++j) {
           for (int i = 0; i < 2; ++i) {

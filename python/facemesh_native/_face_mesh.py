@@ -159,6 +159,11 @@ class FaceMesh:
             res.multi_face_landmarks = [NormalizedLandmarkList(f) for f in lm]
         return res
 
+    def node_stats(self) -> List[dict]:
+        """Per graph node: calls and mean milliseconds per call since construction."""
+        return [{"node": n, "calls": c, "mean_ms": (s / c * 1e3) if c else 0.0}
+                for n, c, s in self._impl.node_stats()]
+
     def reset(self) -> None:
         """Forgets tracked faces: the next frame runs the detector."""
         self._impl.reset()

@@ -1,11 +1,17 @@
 """Benchmarks: facemesh_native against its references, on the same inputs, in one run.
 
     python -m facemesh_native.bench models [--iters 200] [--threads 1 2] [--batch 1 4]
+    python -m facemesh_native.bench pipeline [--iters 100] [--device cpu] [--threads N]
 
 `models` runs each face model on our CPU engine and on ai-edge-litert's interpreter (XNNPACK),
 alternating call by call so both see the same machine state, and prints per-call medians and the
 ratio ours/LiteRT (below 1.0: we are faster). It also reports the memory a loaded model adds to
 the process (RSS growth, measured in a fresh subprocess per engine).
+
+`pipeline` runs the whole FaceMesh on the bundled photos (static, tracking, tracking with
+refine, 4 faces with max_num_faces 5) on facemesh_native and on mediapipe 0.10.21's legacy
+solution (in this process if mediapipe imports, else in the reference virtual environment made
+by tools/make_reference_venv.sh), and prints per-frame medians and ours/mediapipe.
 """
 from __future__ import annotations
 
@@ -134,6 +140,112 @@ def bench_models(args) -> dict:
     return {"machine": cpu_name(), "rows": rows, "memory": mem}
 
 
+# ---------------------------------------------------------------------------------------------
+# pipeline: facemesh_native.FaceMesh vs mediapipe.solutions.face_mesh.FaceMesh
+
+PIPELINE_ROWS = [
+    # name, image, static_image_mode, refine_landmarks, max_num_faces
+    ("static", "astronaut.png", True, False, 1),
+    ("tracking", "astronaut.png", False, False, 1),
+    ("tracking+refine", "astronaut.png", False, True, 1),
+    ("4 faces (max 5)", "four_faces.png", False, False, 5),
+]
+
+# Runs mediapipe on the same rows and prints one JSON line of medians (ms). Executed in this
+# process when mediapipe imports, else by the reference virtual environment's interpreter.
+_MEDIAPIPE_SCRIPT = r"""
+import json, statistics, sys, time
+import cv2
+import mediapipe as mp
+rows, data_dir, iters, warmup = json.loads(sys.argv[1])
+out = {}
+for name, image, static, refine, max_faces in rows:
+    rgb = cv2.imread(data_dir + "/" + image, cv2.IMREAD_COLOR)[:, :, ::-1].copy()
+    with mp.solutions.face_mesh.FaceMesh(static_image_mode=static, max_num_faces=max_faces,
+                                         refine_landmarks=refine) as m:
+        for _ in range(warmup):
+            m.process(rgb)
+        ts = []
+        for _ in range(iters):
+            t = time.perf_counter(); r = m.process(rgb); ts.append(time.perf_counter() - t)
+        n = len(r.multi_face_landmarks or [])
+    out[name] = {"ms": statistics.median(ts) * 1e3, "faces": n}
+print("FMN_RESULT " + json.dumps(out))
+"""
+
+
+def _data_dir() -> str:
+    from pathlib import Path
+    return str(Path(__file__).resolve().parent / "data")
+
+
+def _mediapipe_python(explicit: str | None) -> list:
+    """The command that runs _MEDIAPIPE_SCRIPT: this interpreter when mediapipe imports here,
+    else the reference venv (tools/make_reference_venv.sh) or FMN_MEDIAPIPE_PYTHON."""
+    if explicit:
+        return [explicit]
+    try:
+        import mediapipe  # noqa: F401
+        return [sys.executable]
+    except ImportError:
+        pass
+    from pathlib import Path
+    candidates = [os.environ.get("FMN_MEDIAPIPE_PYTHON", "")]
+    here = Path.cwd()
+    for base in [here, *here.parents][:4]:
+        candidates.append(str(base / ".venv-ref" / "bin" / "python"))
+    for c in candidates:
+        if c and Path(c).exists():
+            return [c]
+    return []
+
+
+def bench_pipeline(args) -> dict:
+    import cv2
+
+    from ._face_mesh import FaceMesh
+
+    rows = PIPELINE_ROWS
+    mp_cmd = _mediapipe_python(args.mediapipe_python)
+    mp_result = {}
+    if mp_cmd:
+        payload = json.dumps([rows, _data_dir(), args.iters, args.warmup])
+        proc = subprocess.run(mp_cmd + ["-c", _MEDIAPIPE_SCRIPT, payload], capture_output=True,
+                              text=True)
+        line = [l for l in proc.stdout.splitlines() if l.startswith("FMN_RESULT ")]
+        if proc.returncode != 0 or not line:
+            print("mediapipe run failed:\n" + proc.stderr[-2000:])
+        else:
+            mp_result = json.loads(line[-1][len("FMN_RESULT "):])
+    else:
+        print("mediapipe 0.10.21 not found (pip install mediapipe==0.10.21 on CPython 3.11, or "
+              "tools/make_reference_venv.sh, or --mediapipe-python PATH): our figures only")
+    print(f"machine: {cpu_name()}, {os.cpu_count()} logical CPUs; device {args.device}, "
+          f"threads {args.threads}")
+    print(f"{'row':18s} {'faces':>5s} {'ours ms':>9s} {'mediapipe ms':>13s} {'ratio':>6s}")
+    out_rows = []
+    for name, image, static, refine, max_faces in rows:
+        rgb = cv2.imread(os.path.join(_data_dir(), image), cv2.IMREAD_COLOR)[:, :, ::-1].copy()
+        with FaceMesh(static_image_mode=static, max_num_faces=max_faces, refine_landmarks=refine,
+                      device=args.device, num_threads=args.threads) as m:
+            for _ in range(args.warmup):
+                m.process(rgb)
+            ts = []
+            for _ in range(args.iters):
+                t = time.perf_counter()
+                r = m.process(rgb)
+                ts.append(time.perf_counter() - t)
+            faces = len(r.landmarks)
+        ours = statistics.median(ts) * 1e3
+        theirs = mp_result.get(name, {}).get("ms")
+        ratio = ours / theirs if theirs else float("nan")
+        tt = f"{theirs:13.3f}" if theirs else f"{'-':>13s}"
+        print(f"{name:18s} {faces:5d} {ours:9.3f} {tt} {ratio:6.2f}")
+        out_rows.append({"row": name, "faces": faces, "ours_ms": ours, "mediapipe_ms": theirs,
+                         "ratio": ratio, "device": r.device})
+    return {"machine": cpu_name(), "rows": out_rows}
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(prog="python -m facemesh_native.bench")
     sub = p.add_subparsers(dest="what", required=True)
@@ -142,8 +254,15 @@ def main(argv=None) -> int:
     m.add_argument("--threads", type=int, nargs="+", default=[1, 2])
     m.add_argument("--batch", type=int, nargs="+", default=[1, 4])
     m.add_argument("--json", help="also write the results to this file")
+    pl = sub.add_parser("pipeline", help="whole FaceMesh: ours vs mediapipe 0.10.21")
+    pl.add_argument("--iters", type=int, default=100)
+    pl.add_argument("--warmup", type=int, default=10)
+    pl.add_argument("--device", default="cpu")
+    pl.add_argument("--threads", type=int, default=None, help="native threads (default: all)")
+    pl.add_argument("--mediapipe-python", help="interpreter that can import mediapipe 0.10.21")
+    pl.add_argument("--json", help="also write the results to this file")
     args = p.parse_args(argv)
-    result = bench_models(args)
+    result = bench_models(args) if args.what == "models" else bench_pipeline(args)
     if args.json:
         with open(args.json, "w") as f:
             json.dump(result, f, indent=2)

@@ -1,0 +1,533 @@
+#include "ops/gl/gl_executor.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <map>
+
+#include "ops/gl/kernels/gl_kernels.h"
+#include "ops/reference/reference_ops.h"
+
+namespace fmn {
+namespace gl {
+
+namespace {
+
+std::string op_display_name(const OperatorDef& op) {
+  return op.builtin_code == builtin::kCustom ? op.custom_code : builtin_name(op.builtin_code);
+}
+
+size_t tensor_bytes(const TensorDef& t) {
+  int64_t n = 1;
+  for (int32_t d : t.shape) n *= d;
+  const size_t es = tensor_type_size(t.type);
+  return static_cast<size_t>(std::max<int64_t>(n, 0)) * (es ? es : 1);
+}
+
+int64_t tensor_numel(const TensorDef& t) {
+  int64_t n = 1;
+  for (int32_t d : t.shape) n *= d;
+  return n;
+}
+
+struct PlanNode {
+  OperatorDef op;
+  std::string name;
+  std::vector<int32_t> inputs, outputs;  // tensor ids; -1 = omitted
+  Epilogue epilogue;
+  bool alias = false;  // output shares the input's storage (RESHAPE, float32 DEQUANTIZE)
+};
+
+}  // namespace
+
+struct GlExecutor::Impl : public GlBuildContext {
+  GlContext* ctx = nullptr;
+  std::vector<TensorDef> tensors;
+  std::vector<std::vector<uint64_t>> constant_storage;  // 8-byte aligned blocks
+  std::vector<const void*> constant_ptr;                // per tensor
+  std::vector<int32_t> root;                            // per tensor: storage owner
+  std::vector<GLuint> tensor_buffer;                    // per tensor (via root)
+  std::vector<GLuint> buffers;                          // activation + constant buffers
+  std::map<std::string, GLuint> programs;
+  std::vector<GlDispatch> dispatches;
+  std::vector<int32_t> input_ids, output_ids;
+  size_t constant_bytes = 0;
+
+  GLuint program(const std::string& source, const std::string& label) override {
+    auto it = programs.find(source);
+    if (it != programs.end()) return it->second;
+    const GLuint p = ctx->compile_compute_program(source, label);
+    programs.emplace(source, p);
+    return p;
+  }
+
+  GLuint constant_buffer(const void* data, size_t bytes) override {
+    const GlesApi& gl = ctx->gl();
+    GLuint b = 0;
+    gl.GenBuffers(1, &b);
+    buffers.push_back(b);
+    gl.BindBuffer(gles::kShaderStorageBuffer, b);
+    const size_t size = std::max<size_t>(bytes, 16);
+    if (bytes >= 16) {
+      gl.BufferData(gles::kShaderStorageBuffer, static_cast<GLsizeiptr>(size), data, gles::kStaticDraw);
+    } else {
+      std::vector<uint8_t> padded(size, 0);
+      if (bytes) std::memcpy(padded.data(), data, bytes);
+      gl.BufferData(gles::kShaderStorageBuffer, static_cast<GLsizeiptr>(size), padded.data(), gles::kStaticDraw);
+    }
+    ctx->check_error("GL executor: uploading a constant buffer");
+    constant_bytes += size;
+    return b;
+  }
+
+  void* add_constant(size_t tensor, const void* src, size_t bytes) {
+    constant_storage.emplace_back((bytes + 7) / 8 + 1, 0);
+    void* dst = constant_storage.back().data();
+    if (src && bytes) std::memcpy(dst, src, bytes);
+    constant_ptr[tensor] = dst;
+    return dst;
+  }
+
+  TensorView view_of(int32_t id) const {
+    TensorView v;
+    if (id < 0) return v;
+    v.type = tensors[id].type;
+    v.shape = tensors[id].shape;
+    if (constant_ptr[id]) {
+      v.data = const_cast<void*>(constant_ptr[id]);
+      v.is_constant = true;
+    }
+    return v;
+  }
+
+  GlTensor gl_tensor(int32_t id) const {
+    GlTensor t;
+    if (id < 0) {
+      t.present = false;
+      return t;
+    }
+    t.shape = tensors[id].shape;
+    t.type = tensors[id].type;
+    t.host = constant_ptr[id];
+    if (!t.host) t.buffer = tensor_buffer[root[id]];
+    return t;
+  }
+};
+
+size_t GlExecutor::num_dispatches() const { return impl_->dispatches.size(); }
+size_t GlExecutor::num_programs() const { return impl_->programs.size(); }
+
+GlExecutor::GlExecutor(const ModelDef& model, GlContext* ctx, int max_batch,
+                       const GlExecutorOptions& options)
+    : ctx_(ctx), max_batch_(max_batch), impl_(new Impl) {
+  if (ctx == nullptr) throw GlError("GL executor: no GL context");
+  if (max_batch < 1 || max_batch > 65535)
+    throw ModelError("max_batch must be in 1..65535, got " + std::to_string(max_batch));
+  if (!ctx->is_current()) ctx->make_current();
+  Impl& im = *impl_;
+  im.ctx = ctx;
+  im.tensors = model.tensors;
+  const size_t num_tensors = im.tensors.size();
+  auto check_id = [&](int32_t id, const char* what) {
+    if (id < 0 || static_cast<size_t>(id) >= num_tensors)
+      throw ModelError(std::string("tflite: ") + what + " refers to tensor " + std::to_string(id) +
+                       " but the model has " + std::to_string(num_tensors) + " tensors");
+  };
+  for (int32_t id : model.inputs) check_id(id, "graph input");
+  for (int32_t id : model.outputs) check_id(id, "graph output");
+  if (model.inputs.empty() || model.outputs.empty())
+    throw ModelError("tflite: the model has no inputs or no outputs");
+
+  // Constants, then folding of all-constant nodes on the CPU (reference kernels).
+  im.constant_ptr.assign(num_tensors, nullptr);
+  for (size_t i = 0; i < num_tensors; ++i) {
+    const uint32_t b = im.tensors[i].buffer;
+    if (b < model.buffers.size() && !model.buffers[b].empty())
+      im.add_constant(i, model.buffers[b].data(), model.buffers[b].size());
+  }
+  for (int32_t id : model.inputs)
+    if (im.constant_ptr[id]) throw ModelError("tflite: graph input '" + im.tensors[id].name + "' is a constant");
+
+  std::vector<std::unique_ptr<PlanNode>> nodes;
+  for (const OperatorDef& op : model.operators) {
+    for (int32_t id : op.inputs)
+      if (id != -1) check_id(id, "an operator input");
+    if (op.outputs.empty()) throw ModelError("tflite: an operator has no outputs");
+    for (int32_t id : op.outputs) check_id(id, "an operator output");
+    std::unique_ptr<PlanNode> node(new PlanNode);
+    node->op = op;
+    node->name = op_display_name(op);
+    node->inputs = op.inputs;
+    node->outputs = op.outputs;
+    bool all_constant = true;
+    for (int32_t id : node->inputs)
+      if (id >= 0 && !im.constant_ptr[id]) all_constant = false;
+    if (all_constant) {
+      OpContext c;
+      c.op = &node->op;
+      c.op_name = node->name;
+      for (int32_t id : node->inputs) c.inputs.push_back(im.view_of(id));
+      for (int32_t id : node->outputs) {
+        if (im.constant_ptr[id])
+          throw ModelError("tflite: tensor '" + im.tensors[id].name + "' is written by an operator but is a constant");
+        if (tensor_bytes(im.tensors[id]) > (size_t{256} << 20))
+          throw ModelError("tflite: a constant expression is too large");
+        im.add_constant(static_cast<size_t>(id), nullptr, tensor_bytes(im.tensors[id]));
+        c.outputs.push_back(im.view_of(id));
+      }
+      std::unique_ptr<Kernel> k = create_reference_kernel(c);
+      std::vector<uint64_t> scratch(k->prepare(c) / 8 + 8);
+      NodeArgs a;
+      a.inputs = c.inputs;
+      a.outputs = c.outputs;
+      a.scratch = scratch.data();
+      k->run(a, nullptr);
+      continue;
+    }
+    nodes.push_back(std::move(node));
+  }
+
+  // Producers; every activation must be written once, before it is read.
+  std::vector<int> producer(num_tensors, -1);
+  std::vector<bool> is_input(num_tensors, false), is_output(num_tensors, false);
+  for (int32_t id : model.inputs) is_input[id] = true;
+  for (int32_t id : model.outputs) is_output[id] = true;
+  auto index_graph = [&]() {
+    std::fill(producer.begin(), producer.end(), -1);
+    for (size_t n = 0; n < nodes.size(); ++n) {
+      for (int32_t id : nodes[n]->inputs) {
+        if (id < 0 || im.constant_ptr[id] || is_input[id]) continue;
+        if (producer[id] < 0)
+          throw ModelError("tflite: tensor '" + im.tensors[id].name + "' is read by " + nodes[n]->name +
+                           " before any operator writes it");
+      }
+      for (int32_t id : nodes[n]->outputs) {
+        if (producer[id] >= 0 || is_input[id] || im.constant_ptr[id])
+          throw ModelError("tflite: tensor '" + im.tensors[id].name + "' is written twice");
+        producer[id] = static_cast<int>(n);
+      }
+    }
+  };
+  index_graph();
+  for (int32_t id : model.outputs)
+    if (producer[id] < 0 && !is_input[id] && !im.constant_ptr[id])
+      throw ModelError("tflite: graph output '" + im.tensors[id].name + "' is never written");
+
+  auto is_float = [&](int32_t t) { return t >= 0 && im.tensors[t].type == TensorType::kFloat32; };
+  if (options.fuse) {
+    // Hoist the producer of an ADD's other operand above the conv feeding the ADD when its own
+    // inputs are ready there, so that the ADD can fold into the conv.
+    for (size_t a = 0; a < nodes.size(); ++a) {
+      const PlanNode& add = *nodes[a];
+      if (add.op.builtin_code != builtin::kAdd || add.inputs.size() != 2) continue;
+      for (int side = 0; side < 2; ++side) {
+        const int32_t conv_out = add.inputs[side], other = add.inputs[1 - side];
+        if (conv_out < 0 || other < 0 || producer[conv_out] < 0 || producer[other] < 0) continue;
+        const int c = producer[conv_out], p = producer[other];
+        const int32_t code = nodes[c]->op.builtin_code;
+        if ((code != builtin::kConv2d && code != builtin::kDepthwiseConv2d) || p <= c) continue;
+        bool ready = true;
+        for (int32_t id : nodes[p]->inputs)
+          if (id >= 0 && !im.constant_ptr[id] && !is_input[id] && producer[id] >= c) ready = false;
+        if (!ready) continue;
+        std::unique_ptr<PlanNode> moved = std::move(nodes[p]);
+        nodes.erase(nodes.begin() + p);
+        nodes.insert(nodes.begin() + c, std::move(moved));
+        index_graph();
+        break;
+      }
+    }
+    std::vector<int> consumers(num_tensors, 0), consumer(num_tensors, -1);
+    for (size_t n = 0; n < nodes.size(); ++n)
+      for (int32_t id : nodes[n]->inputs)
+        if (id >= 0) {
+          ++consumers[id];
+          consumer[id] = static_cast<int>(n);
+        }
+    std::vector<bool> dead(nodes.size(), false);
+    auto sole_consumer = [&](int32_t t) -> int {
+      if (t < 0 || is_output[t] || consumers[t] != 1) return -1;
+      return consumer[t];
+    };
+    for (size_t n = 0; n < nodes.size(); ++n) {
+      PlanNode& conv = *nodes[n];
+      const int32_t code = conv.op.builtin_code;
+      if (dead[n] || (code != builtin::kConv2d && code != builtin::kDepthwiseConv2d)) continue;
+      if (conv.outputs.size() != 1 || conv.inputs.size() < 2 || conv.inputs.size() > 3) continue;
+      const std::vector<int32_t>& out_shape = im.tensors[conv.outputs[0]].shape;
+      if (out_shape.size() != 4 || !is_float(conv.outputs[0])) continue;
+      const int32_t oc = out_shape[3];
+      bool allow_prelu = true;
+      int c = sole_consumer(conv.outputs[0]);
+      if (c > static_cast<int>(n) && nodes[c]->op.builtin_code == builtin::kAdd &&
+          nodes[c]->inputs.size() == 2 && nodes[c]->outputs.size() == 1) {
+        PlanNode& add = *nodes[c];
+        const int32_t other = add.inputs[0] == conv.outputs[0] ? add.inputs[1] : add.inputs[0];
+        const bool ready = other >= 0 && other != conv.outputs[0] &&
+                           (im.constant_ptr[other] || is_input[other] ||
+                            (producer[other] >= 0 && producer[other] < static_cast<int>(n)));
+        if (ready && is_float(other) && im.tensors[other].shape == out_shape &&
+            im.tensors[add.outputs[0]].shape == out_shape) {
+          conv.epilogue.has_residual = true;
+          if (conv.inputs.size() < 3) conv.inputs.push_back(-1);
+          conv.inputs.push_back(other);
+          activation_range(add.op.options.activation, &conv.epilogue.post_lo, &conv.epilogue.post_hi);
+          allow_prelu = add.op.options.activation == Activation::kNone;
+          conv.outputs[0] = add.outputs[0];
+          conv.name += "+ADD";
+          dead[c] = true;
+          c = sole_consumer(conv.outputs[0]);
+        } else {
+          c = -1;
+        }
+      }
+      if (allow_prelu && c > static_cast<int>(n) && nodes[c]->outputs.size() == 1 &&
+          im.tensors[nodes[c]->outputs[0]].shape == out_shape) {
+        PlanNode& next = *nodes[c];
+        if (next.op.builtin_code == builtin::kPrelu && next.inputs.size() == 2 &&
+            next.inputs[0] == conv.outputs[0]) {
+          const int32_t alpha = next.inputs[1];
+          if (alpha >= 0 && im.constant_ptr[alpha] && is_float(alpha) &&
+              tensor_numel(im.tensors[alpha]) == oc && !im.tensors[alpha].shape.empty() &&
+              im.tensors[alpha].shape.back() == oc) {
+            conv.epilogue.prelu_alpha = static_cast<const float*>(im.constant_ptr[alpha]);
+            conv.outputs[0] = next.outputs[0];
+            conv.name += "+PRELU";
+            dead[c] = true;
+          }
+        } else if ((next.op.builtin_code == builtin::kRelu || next.op.builtin_code == builtin::kRelu6) &&
+                   next.inputs.size() == 1 && !std::isfinite(conv.epilogue.post_hi) &&
+                   !std::isfinite(conv.epilogue.post_lo)) {
+          conv.epilogue.post_lo = 0.f;
+          if (next.op.builtin_code == builtin::kRelu6) conv.epilogue.post_hi = 6.f;
+          conv.outputs[0] = next.outputs[0];
+          conv.name += next.op.builtin_code == builtin::kRelu ? "+RELU" : "+RELU6";
+          dead[c] = true;
+        }
+      }
+    }
+    std::vector<std::unique_ptr<PlanNode>> kept;
+    for (size_t n = 0; n < nodes.size(); ++n)
+      if (!dead[n]) kept.push_back(std::move(nodes[n]));
+    nodes.swap(kept);
+    index_graph();
+  }
+
+  // Validation by the reference kernels (shapes, types, options), and storage aliasing.
+  im.root.resize(num_tensors);
+  for (size_t t = 0; t < num_tensors; ++t) im.root[t] = static_cast<int32_t>(t);
+  for (const std::unique_ptr<PlanNode>& node : nodes) {
+    OpContext c;
+    c.op = &node->op;
+    c.op_name = node->name;
+    c.epilogue = node->epilogue;
+    for (int32_t id : node->inputs) c.inputs.push_back(im.view_of(id));
+    for (int32_t id : node->outputs) c.outputs.push_back(im.view_of(id));
+    create_reference_kernel(c)->prepare(c);
+    for (int32_t id : node->inputs)
+      if (id >= 0 && !im.constant_ptr[id] && !is_float(id))
+        throw GlUnsupportedError(node->name + ": GL runs float32 activations only; '" + im.tensors[id].name +
+                                 "' is " + tensor_type_name(im.tensors[id].type));
+    for (int32_t id : node->outputs)
+      if (!is_float(id))
+        throw GlUnsupportedError(node->name + ": GL runs float32 activations only; '" + im.tensors[id].name +
+                                 "' is " + tensor_type_name(im.tensors[id].type));
+    const int32_t code = node->op.builtin_code;
+    if (code == builtin::kReshape || code == builtin::kDequantize) {
+      node->alias = true;
+      im.root[node->outputs[0]] = im.root[node->inputs[0]];
+    }
+  }
+
+  // Liveness over storage roots, then greedy assignment to shared buffers (best fit among
+  // buffers whose previous tenants are dead before the tensor is first written).
+  const int num_nodes = static_cast<int>(nodes.size());
+  std::vector<int> first(num_tensors, std::numeric_limits<int>::max()), last(num_tensors, -1);
+  auto touch = [&](int32_t id, int n) {
+    if (id < 0 || im.constant_ptr[id]) return;
+    const int32_t r = im.root[id];
+    first[r] = std::min(first[r], n);
+    last[r] = std::max(last[r], n);
+  };
+  for (int32_t id : model.inputs) touch(id, -1);
+  for (int n = 0; n < num_nodes; ++n) {
+    for (int32_t id : nodes[n]->inputs) touch(id, n);
+    for (int32_t id : nodes[n]->outputs) touch(id, n);
+  }
+  for (int32_t id : model.outputs) touch(id, num_nodes);
+  std::vector<int32_t> order;
+  std::vector<size_t> need(num_tensors, 0);
+  for (size_t t = 0; t < num_tensors; ++t) {
+    if (im.root[t] != static_cast<int32_t>(t) || last[t] < 0) continue;
+    order.push_back(static_cast<int32_t>(t));
+  }
+  // A root's storage holds the largest of the tensors aliasing it (they have equal sizes).
+  for (size_t t = 0; t < num_tensors; ++t)
+    if (!im.constant_ptr[t]) need[im.root[t]] = std::max(need[im.root[t]], tensor_bytes(im.tensors[t]));
+  std::stable_sort(order.begin(), order.end(), [&](int32_t a, int32_t b) { return first[a] < first[b]; });
+  const long long block_limit = ctx->info().limits.ssbo_block_bytes;
+  struct Slot {
+    size_t bytes = 0;
+    int busy_until = -2;
+  };
+  std::vector<Slot> slots;
+  std::vector<int> slot_of(num_tensors, -1);
+  for (int32_t t : order) {
+    const size_t bytes = std::max<size_t>(need[t], 4) * static_cast<size_t>(max_batch);
+    if (block_limit > 0 && static_cast<long long>(bytes) > block_limit)
+      throw GlUnsupportedError("GL: tensor '" + im.tensors[t].name + "' needs " + std::to_string(bytes) +
+                               " bytes for max_batch " + std::to_string(max_batch) +
+                               ", above GL_MAX_SHADER_STORAGE_BLOCK_SIZE (" + std::to_string(block_limit) + ")");
+    int best = -1;
+    for (size_t s = 0; s < slots.size(); ++s) {
+      if (slots[s].busy_until >= first[t]) continue;
+      if (best < 0) { best = static_cast<int>(s); continue; }
+      const Slot& b = slots[best];
+      const bool fits = slots[s].bytes >= bytes, best_fits = b.bytes >= bytes;
+      if ((fits && (!best_fits || slots[s].bytes < b.bytes)) || (!fits && !best_fits && slots[s].bytes > b.bytes))
+        best = static_cast<int>(s);
+    }
+    if (best < 0) {
+      slots.push_back(Slot());
+      best = static_cast<int>(slots.size()) - 1;
+    }
+    slots[best].bytes = std::max(slots[best].bytes, bytes);
+    slots[best].busy_until = last[t];
+    slot_of[t] = best;
+  }
+  const GlesApi& gl = ctx->gl();
+  std::vector<GLuint> slot_buffer(slots.size(), 0);
+  for (size_t s = 0; s < slots.size(); ++s) {
+    gl.GenBuffers(1, &slot_buffer[s]);
+    im.buffers.push_back(slot_buffer[s]);
+    gl.BindBuffer(gles::kShaderStorageBuffer, slot_buffer[s]);
+    gl.BufferData(gles::kShaderStorageBuffer, static_cast<GLsizeiptr>(slots[s].bytes), nullptr, gles::kDynamicCopy);
+    ctx->check_error("GL executor: allocating activation buffers");
+    activation_bytes_ += slots[s].bytes;
+  }
+  im.tensor_buffer.assign(num_tensors, 0);
+  for (size_t t = 0; t < num_tensors; ++t)
+    if (slot_of[t] >= 0) im.tensor_buffer[t] = slot_buffer[slot_of[t]];
+
+  // Dispatches.
+  for (const std::unique_ptr<PlanNode>& node : nodes) {
+    NodeInfo info;
+    info.op = node->name;
+    for (int32_t id : node->inputs) info.inputs.push_back(id >= 0 ? im.tensors[id].name : "");
+    for (int32_t id : node->outputs) info.outputs.push_back(im.tensors[id].name);
+    info.impl = node->alias ? "gl.alias" : "gl";
+    node_info_.push_back(std::move(info));
+    if (node->alias) continue;
+    GlNode g;
+    g.op = &node->op;
+    g.op_name = node->name;
+    g.epilogue = node->epilogue;
+    for (int32_t id : node->inputs) g.inputs.push_back(im.gl_tensor(id));
+    for (int32_t id : node->outputs) g.outputs.push_back(im.gl_tensor(id));
+    switch (node->op.builtin_code) {
+      case builtin::kConv2d: build_conv2d(g, im, &im.dispatches); break;
+      case builtin::kDepthwiseConv2d: build_depthwise_conv2d(g, im, &im.dispatches); break;
+      case builtin::kMaxPool2d: build_max_pool2d(g, im, &im.dispatches); break;
+      case builtin::kAdd:
+      case builtin::kMul:
+      case builtin::kPrelu:
+      case builtin::kRelu:
+      case builtin::kRelu6:
+      case builtin::kLogistic: build_elementwise(g, im, &im.dispatches); break;
+      case builtin::kPad: build_pad(g, im, &im.dispatches); break;
+      case builtin::kConcatenation: build_concatenation(g, im, &im.dispatches); break;
+      case builtin::kStridedSlice: build_strided_slice(g, im, &im.dispatches); break;
+      case builtin::kCustom: build_custom(g, im, &im.dispatches); break;
+      default:
+        throw GlUnsupportedError("GL: unsupported operator " + node->name);
+    }
+  }
+  ctx->check_error("GL executor: building the plan");
+
+  im.input_ids = model.inputs;
+  im.output_ids = model.outputs;
+  auto info_of = [&](int32_t id) {
+    TensorInfo t;
+    t.name = im.tensors[id].name;
+    t.shape = im.tensors[id].shape;
+    t.type = im.tensors[id].type;
+    return t;
+  };
+  for (int32_t id : model.inputs) {
+    if (!is_float(id)) throw ModelError("tflite: graph input '" + im.tensors[id].name + "' is not float32");
+    input_info_.push_back(info_of(id));
+  }
+  for (int32_t id : model.outputs) {
+    if (!is_float(id)) throw ModelError("tflite: graph output '" + im.tensors[id].name + "' is not float32");
+    output_info_.push_back(info_of(id));
+  }
+  constant_bytes_ = im.constant_bytes;
+}
+
+GlExecutor::~GlExecutor() {
+  if (!impl_) return;
+  try {
+    if (!ctx_->is_current()) ctx_->make_current();
+    const GlesApi& gl = ctx_->gl();
+    for (auto& p : impl_->programs) gl.DeleteProgram(p.second);
+    if (!impl_->buffers.empty())
+      gl.DeleteBuffers(static_cast<GLsizei>(impl_->buffers.size()), impl_->buffers.data());
+    gl.GetError();
+  } catch (...) {
+    // The context could not be made current: its objects go with it.
+  }
+}
+
+void GlExecutor::run(int batch, const float* const* inputs, float* const* outputs) {
+  if (batch < 1) throw ModelError("batch must be >= 1");
+  if (!ctx_->is_current()) ctx_->make_current();
+  for (int first = 0; first < batch; first += max_batch_)
+    run_pass(std::min(max_batch_, batch - first), first, inputs, outputs);
+}
+
+void GlExecutor::run_pass(int batch, int first, const float* const* inputs, float* const* outputs) {
+  Impl& im = *impl_;
+  const GlesApi& gl = ctx_->gl();
+  for (size_t i = 0; i < im.input_ids.size(); ++i) {
+    const int64_t n = input_info_[i].num_elements();
+    gl.BindBuffer(gles::kShaderStorageBuffer, im.tensor_buffer[im.root[im.input_ids[i]]]);
+    gl.BufferSubData(gles::kShaderStorageBuffer, 0, static_cast<GLsizeiptr>(n * batch * sizeof(float)),
+                     inputs[i] + n * first);
+  }
+  GLuint current = 0;
+  for (const GlDispatch& d : im.dispatches) {
+    if (d.program != current) {
+      gl.UseProgram(d.program);
+      current = d.program;
+    }
+    for (const GlBinding& b : d.bindings) gl.BindBufferBase(gles::kShaderStorageBuffer, b.index, b.buffer);
+    gl.DispatchCompute(d.grid.groups_x, d.grid.groups_y, static_cast<GLuint>(batch));
+    gl.MemoryBarrier(gles::kShaderStorageBarrierBit);
+  }
+  gl.MemoryBarrier(gles::kBufferUpdateBarrierBit);
+  ctx_->check_error("GL executor: dispatching");
+  for (size_t j = 0; j < im.output_ids.size(); ++j) {
+    const int32_t id = im.output_ids[j];
+    const int64_t n = output_info_[j].num_elements();
+    float* dst = outputs[j] + n * first;
+    if (im.constant_ptr[id]) {
+      for (int s = 0; s < batch; ++s) std::memcpy(dst + n * s, im.constant_ptr[id], static_cast<size_t>(n) * sizeof(float));
+      continue;
+    }
+    const GLsizeiptr bytes = static_cast<GLsizeiptr>(n * batch * sizeof(float));
+    gl.BindBuffer(gles::kShaderStorageBuffer, im.tensor_buffer[im.root[id]]);
+    const void* mapped = gl.MapBufferRange(gles::kShaderStorageBuffer, 0, bytes, gles::kMapReadBit);
+    if (mapped == nullptr) {
+      ctx_->check_error("GL executor: glMapBufferRange");
+      throw GlError("GL executor: glMapBufferRange returned null for output '" + output_info_[j].name + "'");
+    }
+    std::memcpy(dst, mapped, static_cast<size_t>(bytes));
+    gl.UnmapBuffer(gles::kShaderStorageBuffer);
+  }
+  gl.BindBuffer(gles::kShaderStorageBuffer, 0);
+  ctx_->check_error("GL executor: reading outputs");
+}
+
+}  // namespace gl
+}  // namespace fmn
