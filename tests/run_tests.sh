@@ -22,7 +22,7 @@ python -m pip install --quiet cmake ninja pybind11
 python -m pip install ".[test]"
 
 echo "== C++ unit tests"
-cmake -S . -B build/ctest -G Ninja -DFMN_BUILD_TESTS=ON -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake -S . -B build/ctest -G Ninja -DFMN_BUILD_TESTS=ON -DFMN_BUILD_DEMO=ON -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build build/ctest -j"$(nproc)"
 ctest --test-dir build/ctest --output-on-failure -j"$(nproc)"
 

@@ -1,9 +1,11 @@
 // ThreadPool (runtime/thread_pool.h).
 //
-// Hand-off: parallel_for publishes (fn, n, chunks) under the mutex, bumps generation_ and sets
-// busy_. Workers first spin briefly watching busy_ (a frame runs many short parallel_for calls
-// back to back, and waking a sleeping thread costs more than most of them), then sleep on
-// work_cv_. Worker i runs chunk i; the caller runs chunk 0 and waits for pending_ to reach 0.
+// Hand-off: parallel_for claims busy_, publishes a claiming function in fn_ under the mutex and
+// bumps generation_. Workers spin briefly, polling busy_ and then the generation under the lock
+// (a frame runs many short parallel_for calls back to back, and waking a sleeping thread costs
+// more than most of them), then sleep on work_cv_. Caller and workers claim chunks from a shared
+// counter; the caller waits for every chunk, then retires fn_ and waits for the workers that
+// entered it (pending_) to leave. A worker that wakes late finds fn_ retired and does nothing.
 #include "runtime/thread_pool.h"
 
 #include <algorithm>
@@ -23,13 +25,28 @@ namespace {
 // Index of the pool worker running on this thread, or -1 outside any pool call.
 thread_local int tl_worker = -1;
 
-// Spin budget before a waiting thread blocks on a condition variable.
-constexpr auto kSpin = std::chrono::microseconds(200);
+// Spin budget before a waiting thread blocks or yields.
+constexpr auto kSpin = std::chrono::microseconds(100);
 
-void run_chunk(const ThreadPool::RangeFn& fn, int64_t n, int chunks, int index) {
-  const int64_t begin = n * index / chunks;
-  const int64_t end = n * (index + 1) / chunks;
-  if (begin < end) fn(begin, end, index);
+// One parallel_for call, on the caller's stack. Chunks are claimed dynamically, so a worker
+// that the OS does not schedule in time (a busy machine) leaves its share to the others.
+struct CallState {
+  const ThreadPool::RangeFn* fn;
+  int64_t n;
+  int chunks;
+  std::atomic<int> next{0};  // next chunk to claim
+  std::atomic<int> done{0};  // chunks finished
+};
+
+void run_claimed(CallState& c, int worker) {
+  for (;;) {
+    const int i = c.next.fetch_add(1, std::memory_order_relaxed);
+    if (i >= c.chunks) return;
+    const int64_t begin = c.n * i / c.chunks;
+    const int64_t end = c.n * (i + 1) / c.chunks;
+    if (begin < end) (*c.fn)(begin, end, worker);
+    c.done.fetch_add(1, std::memory_order_acq_rel);
+  }
 }
 
 }  // namespace
@@ -71,75 +88,79 @@ void ThreadPool::parallel_for(int64_t n, const RangeFn& fn, int64_t grain) {
     if (busy_.compare_exchange_weak(expected, true, std::memory_order_acq_rel)) break;
     std::this_thread::yield();
   }
+  CallState call;
+  call.fn = &fn;
+  call.n = n;
+  call.chunks = chunks;
+  // Captures one reference: fits std::function's inline storage, no allocation.
+  const RangeFn claim = [&call](int64_t, int64_t, int worker) { run_claimed(call, worker); };
   {
     std::lock_guard<std::mutex> lock(mu_);
-    fn_ = &fn;
+    fn_ = &claim;
     n_ = n;
     chunks_ = chunks;
-    pending_ = num_threads_ - 1;
     ++generation_;
   }
   work_cv_.notify_all();
 
   tl_worker = 0;
-  run_chunk(fn, n, chunks, 0);
+  run_claimed(call, 0);
   tl_worker = -1;
 
-  // Wait for the workers: spin a little, then sleep.
+  // Chunks claimed by workers may still run: spin, then yield, until all are done.
   const auto spin_until = std::chrono::steady_clock::now() + kSpin;
-  std::unique_lock<std::mutex> lock(mu_);
-  while (pending_ != 0) {
+  while (call.done.load(std::memory_order_acquire) < chunks) {
     if (std::chrono::steady_clock::now() < spin_until) {
-      lock.unlock();
-      for (int i = 0; i < 64; ++i) FMN_CPU_RELAX();
-      lock.lock();
+      for (int i = 0; i < 16; ++i) FMN_CPU_RELAX();
     } else {
-      done_cv_.wait(lock, [this] { return pending_ == 0; });
+      std::this_thread::yield();
     }
   }
-  fn_ = nullptr;
-  lock.unlock();
+  // Retire the call; wait for workers that picked it up to leave `claim`.
+  {
+    std::unique_lock<std::mutex> lock(mu_);
+    fn_ = nullptr;
+    done_cv_.wait(lock, [this] { return pending_ == 0; });
+  }
   busy_.store(false, std::memory_order_release);
 }
 
 void ThreadPool::worker_loop(int index) {
   uint64_t seen = 0;
   for (;;) {
-    // Spin while no call is in flight (busy_ false), for a short while, before sleeping.
+    const RangeFn* fn = nullptr;
+    bool got = false;
+    // Spin for a short while: poll busy_ (cheap), and when a call is in flight check under the
+    // lock whether it is new to this worker.
     const auto spin_until = std::chrono::steady_clock::now() + kSpin;
-    while (!busy_.load(std::memory_order_acquire) &&
-           std::chrono::steady_clock::now() < spin_until) {
+    while (std::chrono::steady_clock::now() < spin_until) {
+      if (busy_.load(std::memory_order_acquire)) {
+        std::lock_guard<std::mutex> lock(mu_);
+        if (stop_) return;
+        if (generation_ != seen) {
+          seen = generation_;
+          fn = fn_;
+          if (fn) ++pending_;
+          got = true;
+          break;
+        }
+      }
       for (int i = 0; i < 16; ++i) FMN_CPU_RELAX();
     }
-    const RangeFn* fn;
-    int64_t n;
-    int chunks;
-    {
+    if (!got) {
       std::unique_lock<std::mutex> lock(mu_);
       work_cv_.wait(lock, [&] { return stop_ || generation_ != seen; });
       if (stop_) return;
       seen = generation_;
       fn = fn_;
-      n = n_;
-      chunks = chunks_;
+      if (fn) ++pending_;
     }
-    if (index < chunks) {
-      tl_worker = index;
-      run_chunk(*fn, n, chunks, index);
-      tl_worker = -1;
-    }
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      if (--pending_ == 0) done_cv_.notify_one();
-    }
-    // The call this worker just served may still be in flight; let it finish before spinning
-    // on busy_ again, so the spin above watches for the next call.
-    while (busy_.load(std::memory_order_acquire)) {
-      std::unique_lock<std::mutex> lock(mu_);
-      if (stop_ || generation_ != seen) break;
-      lock.unlock();
-      for (int i = 0; i < 16; ++i) FMN_CPU_RELAX();
-    }
+    if (!fn) continue;  // that call was already retired
+    tl_worker = index;
+    (*fn)(0, 0, index);
+    tl_worker = -1;
+    std::lock_guard<std::mutex> lock(mu_);
+    if (--pending_ == 0) done_cv_.notify_one();
   }
 }
 

@@ -101,13 +101,19 @@ void CheckArgs(const ImageView& img, int out_w, int out_h) {
   if (out_w <= 0 || out_h <= 0) throw std::invalid_argument("crop: output size must be > 0");
 }
 
-// warpPerspective(INTER_LINEAR) of img through the sampling matrix m (output pixel -> source),
-// out_w x out_h RGB. store(i, v) receives output value i (= (y * out_w + x) * 3 + c) as uint8.
-template <typename Store>
+inline double Clamp(double v, double lo, double hi) {
+  v = v < hi ? v : hi;
+  return v > lo ? v : lo;
+}
+
+// warpPerspective(INTER_LINEAR) of img (cn channels) through the sampling matrix m (output
+// pixel -> source), out_w x out_h RGB. store(i, v) receives output value
+// i = (y * out_w + x) * 3 + c as uint8.
+template <int cn, typename Store>
 void Warp(const ImageView& img, const std::array<double, 9>& m, int out_w, int out_h,
           Border border, Store store) {
   const BilinearTable& tab = Bilinear();
-  const int sw = img.width, sh = img.height, cn = img.channels;
+  const int sw = img.width, sh = img.height;
   const std::ptrdiff_t stride = img.row_stride_bytes;
   const unsigned width1 = static_cast<unsigned>(std::max(sw - 1, 0));
   const unsigned height1 = static_cast<unsigned>(std::max(sh - 1, 0));
@@ -119,7 +125,6 @@ void Warp(const ImageView& img, const std::array<double, 9>& m, int out_w, int o
   const int bh0 = std::min(kBlockSize / 2, out_h);
   const int bw0 = std::min(kBlockSize * kBlockSize / bh0, out_w);
   const bool affine_w = m[6] == 0.0;  // W constant along a row: one division per block
-  static_assert(kBlockSize * kBlockSize >= 1, "block");
 
   int src_x[kBlockSize * kBlockSize];  // source coordinates of one block, in 1/32 pixel
   int src_y[kBlockSize * kBlockSize];
@@ -134,15 +139,15 @@ void Warp(const ImageView& img, const std::array<double, 9>& m, int out_w, int o
       if (affine_w) {
         const double w = W0 != 0.0 ? kInterTabSize / W0 : 0.0;
         for (int x1 = 0; x1 < bw; ++x1) {
-          src_x[x1] = RoundToInt(std::max(lo, std::min(hi, (X0 + m[0] * x1) * w)));
-          src_y[x1] = RoundToInt(std::max(lo, std::min(hi, (Y0 + m[3] * x1) * w)));
+          src_x[x1] = RoundToInt(Clamp((X0 + m[0] * x1) * w, lo, hi));
+          src_y[x1] = RoundToInt(Clamp((Y0 + m[3] * x1) * w, lo, hi));
         }
       } else {
         for (int x1 = 0; x1 < bw; ++x1) {
           double w = W0 + m[6] * x1;
           w = w != 0.0 ? kInterTabSize / w : 0.0;
-          src_x[x1] = RoundToInt(std::max(lo, std::min(hi, (X0 + m[0] * x1) * w)));
-          src_y[x1] = RoundToInt(std::max(lo, std::min(hi, (Y0 + m[3] * x1) * w)));
+          src_x[x1] = RoundToInt(Clamp((X0 + m[0] * x1) * w, lo, hi));
+          src_y[x1] = RoundToInt(Clamp((Y0 + m[3] * x1) * w, lo, hi));
         }
       }
       for (int x1 = 0; x1 < bw; ++x1, out_i += 3) {
@@ -274,7 +279,12 @@ void crop_to_uint8(const ImageView& img, const RotatedRectPx& r, int out_w, int 
                    uint8_t* out) {
   CheckArgs(img, out_w, out_h);
   const std::array<double, 9> m = CropSamplingMatrix(r, out_w, out_h);
-  Warp(img, m, out_w, out_h, b, [out](int i, uint8_t v) { out[i] = v; });
+  const auto store = [out](int i, uint8_t v) { out[i] = v; };
+  if (img.channels == 3) {
+    Warp<3>(img, m, out_w, out_h, b, store);
+  } else {
+    Warp<4>(img, m, out_w, out_h, b, store);
+  }
 }
 
 void crop_to_tensor(const ImageView& img, const RotatedRectPx& r, int out_w, int out_h, Border b,
@@ -283,7 +293,12 @@ void crop_to_tensor(const ImageView& img, const RotatedRectPx& r, int out_w, int
   float lut[256];
   for (int v = 0; v < 256; ++v) lut[v] = std::fma(static_cast<float>(v), scale, offset);
   const std::array<double, 9> m = CropSamplingMatrix(r, out_w, out_h);
-  Warp(img, m, out_w, out_h, b, [out, &lut](int i, uint8_t v) { out[i] = lut[v]; });
+  const auto store = [out, &lut](int i, uint8_t v) { out[i] = lut[v]; };
+  if (img.channels == 3) {
+    Warp<3>(img, m, out_w, out_h, b, store);
+  } else {
+    Warp<4>(img, m, out_w, out_h, b, store);
+  }
 }
 
 ValueTransform ValueRangeTransform(float range_min, float range_max) {

@@ -12,8 +12,7 @@ from . import _core
 #: The models bundled with the package (from mediapipe 0.10.21; see models/NOTICE).
 MODEL_NAMES = ("face_detection_short_range", "face_landmark", "face_landmark_with_attention")
 
-#: Devices `Model` accepts. "auto" picks the best available backend; today that is the CPU.
-DEVICES = ("cpu", "auto")
+from ._devices import DEVICES, parse_device
 
 
 def models_dir() -> Path:
@@ -39,12 +38,13 @@ def model_path(name_or_path: str | os.PathLike) -> Path:
 
 
 def _resolve_device(device: str) -> str:
-    if not isinstance(device, str):
-        raise ValueError(f"device must be a string, one of {', '.join(DEVICES)}; got {device!r}")
-    d = device.strip().lower()
-    if d not in DEVICES:
-        raise ValueError(f"unknown device {device!r}; known devices: {', '.join(DEVICES)}")
-    return "cpu"
+    """Validates the name; today every accepted name runs on the CPU engine, except the GL
+    names, which need the GL backend."""
+    d = parse_device(device)
+    if d in ("cpu", "auto"):
+        return "cpu"
+    from ._devices import resolve
+    return resolve(d).device
 
 
 class Model:

@@ -1,10 +1,10 @@
 """FaceMesh demo: annotate an image or a video with the face mesh.
 
-    python -m facemesh_native.demo IMAGE_OR_VIDEO [--out PATH] [--device cpu] [--refine]
-                                   [--max-faces N] [--json PATH] [--max-frames N]
+    python -m facemesh_native.demo [IMAGE_OR_VIDEO] [--out PATH] [--device cpu] [--refine]
+                                   [--max-faces N] [--threads N] [--json PATH] [--max-frames N]
 
-An image runs in static mode (detection on the frame); a video runs with tracking, frame by
-frame. The output is the input with the tessellation, the contours and (with --refine) the
+Without an input it annotates the bundled sample image (data/astronaut.png). An image runs
+in static mode (detection on the frame); a video runs with tracking, frame by frame. The output is the input with the tessellation, the contours and (with --refine) the
 irises drawn on it: by default <input stem>_mesh.png (image) or <input stem>_mesh.mp4
 (video) in the current directory. Each frame prints its latency and the device that ran it.
 --json writes the landmarks: {"frames": [{"faces": [{"landmarks": [[x, y, z], ...]}]}]} with
@@ -25,6 +25,10 @@ import numpy as np
 
 IMAGE_EXTS = {".png", ".jpg", ".jpeg", ".bmp", ".webp", ".tif", ".tiff", ".ppm", ".pgm", ".pbm"}
 VIDEO_EXTS = {".mp4", ".avi", ".mov", ".mkv", ".webm", ".m4v", ".mpg", ".mpeg", ".wmv", ".gif"}
+
+
+# A public-domain photo shipped with the package (NASA; see tests/data/README.md).
+SAMPLE_IMAGE = Path(__file__).resolve().parent / "data" / "astronaut.png"
 
 
 class DemoError(Exception):
@@ -111,7 +115,8 @@ def _open_mesh(args, static: bool):
         raise DemoError("this build of facemesh_native has no FaceMesh")
     try:
         return fm.FaceMesh(static_image_mode=static, max_num_faces=args.max_faces,
-                           refine_landmarks=args.refine, device=args.device)
+                           refine_landmarks=args.refine, device=args.device,
+                           num_threads=args.threads)
     except (ValueError, RuntimeError) as err:
         raise DemoError(f"cannot start FaceMesh: {err}") from None
 
@@ -169,13 +174,17 @@ def run_video(args, cv2, frames: List[dict]) -> Tuple[Path, str, Dict[str, str]]
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     ap = argparse.ArgumentParser(prog="python -m facemesh_native.demo",
                                  description="Annotate an image or a video with FaceMesh.")
-    ap.add_argument("input", type=Path, help="an image (png, jpg, ...) or a video file")
+    ap.add_argument("input", type=Path, nargs="?", default=None,
+                    help="an image (png, jpg, ...) or a video file "
+                         "(default: the bundled sample image astronaut.png)")
     ap.add_argument("--out", type=Path, default=None,
                     help="annotated output (default: <stem>_mesh.png or .mp4 in the current folder)")
     ap.add_argument("--device", default="cpu", help="inference device (default: cpu)")
     ap.add_argument("--refine", action="store_true",
                     help="attention model: 478 landmarks with irises")
     ap.add_argument("--max-faces", type=int, default=1, help="most faces to track (default 1)")
+    ap.add_argument("--threads", type=int, default=None,
+                    help="native threads (default: FaceMesh's default, all hardware threads)")
     ap.add_argument("--json", type=Path, default=None, help="write the landmarks as JSON here")
     ap.add_argument("--max-frames", type=int, default=None, help="video: stop after N frames")
     return ap.parse_args(argv)
@@ -184,6 +193,9 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
 def main(argv: Optional[List[str]] = None) -> int:
     args = parse_args(argv)
     try:
+        if args.input is None:
+            args.input = SAMPLE_IMAGE
+            print(f"no input given: using the bundled sample {SAMPLE_IMAGE}")
         if not args.input.exists():
             raise DemoError(f"no such file: {args.input}")
         if not args.input.is_file():

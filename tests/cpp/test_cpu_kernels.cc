@@ -345,28 +345,36 @@ TEST(declines_uncovered_nodes) {
 
 namespace {
 
-// Runs the reference and the tuned kernel of one op (single input tensor plus constants) and
-// compares them exactly (both are exact selections / copies).
-void check_exact_op(OpContext& ctx, std::vector<float>& input, size_t out_elems,
-                    fmn::ThreadPool* pool2, const std::string& what) {
+// Runs the reference and the tuned kernel of one op at every ISA level and compares them
+// exactly (both select or copy input values).
+// per_isa: whether impl_name() follows the level (false: portable code, "cpu.generic").
+void check_exact_op(const OpContext& ctx, size_t out_elems, fmn::ThreadPool* pool2,
+                    const std::string& what, bool per_isa) {
   std::unique_ptr<fmn::Kernel> ref = fmn::create_reference_kernel(ctx);
   bool guard = true;
   const std::vector<float> want = run_kernel(*ref, ref->prepare(ctx), ctx, out_elems, nullptr, &guard);
-  std::unique_ptr<fmn::Kernel> k = fmn::create_cpu_kernel(ctx);
-  if (!k) {
-    fmn_test::fail(__FILE__, __LINE__, "no tuned kernel for " + what);
-    return;
-  }
-  (void)input;
-  const size_t scratch = k->prepare(ctx);
-  for (fmn::ThreadPool* pool : {static_cast<fmn::ThreadPool*>(nullptr), pool2}) {
-    bool guard_ok = false;
-    const std::vector<float> got = run_kernel(*k, scratch, ctx, out_elems, pool, &guard_ok);
-    if (!guard_ok) fmn_test::fail(__FILE__, __LINE__, "wrote past output: " + what);
-    size_t bad = 0;
-    for (size_t i = 0; i < out_elems; ++i) bad += !(got[i] == want[i]);
-    if (bad) fmn_test::fail(__FILE__, __LINE__, what + ": " + std::to_string(bad) + " of " +
-                                                    std::to_string(out_elems) + " differ");
+  for (const Isa& isa : isa_levels()) {
+    if (!isa.available) continue;
+    setenv("FMN_CPU_ISA", isa.env, 1);
+    std::unique_ptr<fmn::Kernel> k = fmn::create_cpu_kernel(ctx);
+    unsetenv("FMN_CPU_ISA");
+    if (!k) {
+      fmn_test::fail(__FILE__, __LINE__, "no tuned kernel for " + what);
+      return;
+    }
+    CHECK(std::string(k->impl_name()) == (per_isa ? isa.impl : "cpu.generic"));
+    const size_t scratch = k->prepare(ctx);
+    for (fmn::ThreadPool* pool : {static_cast<fmn::ThreadPool*>(nullptr), pool2}) {
+      bool guard_ok = false;
+      const std::vector<float> got = run_kernel(*k, scratch, ctx, out_elems, pool, &guard_ok);
+      if (!guard_ok) fmn_test::fail(__FILE__, __LINE__, "wrote past output: " + what);
+      size_t bad = 0;
+      for (size_t i = 0; i < out_elems; ++i) bad += !(got[i] == want[i]);
+      if (bad)
+        fmn_test::fail(__FILE__, __LINE__, std::string(isa.env) + " " + what + ": " +
+                                               std::to_string(bad) + " of " +
+                                               std::to_string(out_elems) + " differ");
+    }
   }
 }
 
@@ -399,7 +407,7 @@ TEST(max_pool_random_shapes) {
     std::snprintf(what, sizeof what, "max_pool n%d %dx%dx%d f%dx%d s%d,%d pad%d", n, h, w, c,
                   op.options.filter_h, op.options.filter_w, op.options.stride_h,
                   op.options.stride_w, static_cast<int>(op.options.padding));
-    check_exact_op(ctx, input, static_cast<size_t>(n) * oh * ow * c, &pool, what);
+    check_exact_op(ctx, static_cast<size_t>(n) * oh * ow * c, &pool, what, true);
   }
 }
 
@@ -431,6 +439,6 @@ TEST(pad_random_shapes) {
     ctx.outputs = {TensorView{fmn::TensorType::kFloat32, out_shape, nullptr, false}};
     size_t out_elems = 1;
     for (int32_t d : out_shape) out_elems *= static_cast<size_t>(d);
-    check_exact_op(ctx, input, out_elems, &pool, "pad iteration " + std::to_string(iter));
+    check_exact_op(ctx, out_elems, &pool, "pad iteration " + std::to_string(iter), false);
   }
 }

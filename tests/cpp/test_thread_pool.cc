@@ -1,10 +1,13 @@
 // ThreadPool (runtime/thread_pool.h): coverage of [0, n) by disjoint ranges, chunk count and
-// grain, worker indices, nested and concurrent calls, and many short calls back to back.
+// grain, worker indices (one thread per index, never two threads on one index at once), nested
+// and concurrent calls, and many short calls back to back.
 #define FMN_TEST_MAIN
 #include "testing.h"
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
+#include <map>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -18,6 +21,7 @@ namespace {
 struct Call {
   int64_t begin, end;
   int worker;
+  std::thread::id thread;
 };
 
 // Runs one parallel_for and records its calls.
@@ -28,7 +32,7 @@ std::vector<Call> record(fmn::ThreadPool& pool, int64_t n, int64_t grain) {
       n,
       [&](int64_t b, int64_t e, int w) {
         std::lock_guard<std::mutex> lock(mu);
-        calls.push_back({b, e, w});
+        calls.push_back({b, e, w, std::this_thread::get_id()});
       },
       grain);
   std::sort(calls.begin(), calls.end(), [](const Call& a, const Call& b) { return a.begin < b.begin; });
@@ -46,18 +50,19 @@ TEST(covers_range_disjointly) {
         const std::vector<Call> calls = record(pool, n, grain);
         CHECK(!calls.empty());
         int64_t next = 0;
-        std::set<int> workers;
+        std::map<int, std::thread::id> thread_of;
         for (const Call& c : calls) {
           CHECK(c.begin == next);
           CHECK(c.end > c.begin);
           CHECK(c.worker >= 0 && c.worker < threads);
-          workers.insert(c.worker);
+          // A worker index always names the same thread within a call.
+          if (thread_of.count(c.worker)) CHECK(thread_of[c.worker] == c.thread);
+          thread_of[c.worker] = c.thread;
           next = c.end;
           // Every chunk holds at least `grain` items unless the whole range is smaller.
           CHECK(c.end - c.begin >= std::min(grain, n));
         }
         CHECK(next == n);
-        CHECK(workers.size() == calls.size());  // one chunk per worker
         CHECK(static_cast<int>(calls.size()) <= threads);
         if (n / grain >= threads) CHECK(static_cast<int>(calls.size()) == threads);
       }
@@ -73,15 +78,37 @@ TEST(empty_range_calls_nothing) {
 }
 
 TEST(uses_other_threads) {
+  // Chunks are claimed dynamically, so on a busy machine the caller may run them all; with
+  // chunks that take a millisecond the worker gets one within a few attempts.
   fmn::ThreadPool pool(2);
-  std::mutex mu;
-  std::set<std::thread::id> ids;
-  pool.parallel_for(2, [&](int64_t, int64_t, int) {
-    std::lock_guard<std::mutex> lock(mu);
-    ids.insert(std::this_thread::get_id());
-  });
-  CHECK(ids.size() == 2);
-  CHECK(ids.count(std::this_thread::get_id()) == 1);  // the caller is worker 0
+  bool other_seen = false;
+  for (int attempt = 0; attempt < 200 && !other_seen; ++attempt) {
+    std::mutex mu;
+    std::set<std::thread::id> ids;
+    pool.parallel_for(2, [&](int64_t, int64_t, int) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+      std::lock_guard<std::mutex> lock(mu);
+      ids.insert(std::this_thread::get_id());
+    });
+    other_seen = ids.size() == 2;
+  }
+  CHECK(other_seen);
+}
+
+TEST(worker_index_exclusive) {
+  // Two threads never run under the same worker index at the same time.
+  fmn::ThreadPool pool(3);
+  std::atomic<int> in_use[3] = {{0}, {0}, {0}};
+  std::atomic<int> clashes{0};
+  for (int iter = 0; iter < 2000; ++iter) {
+    pool.parallel_for(9, [&](int64_t, int64_t, int w) {
+      if (in_use[w].fetch_add(1) != 0) ++clashes;
+      for (volatile int spin = 0; spin < 200; ++spin) {
+      }
+      in_use[w].fetch_sub(1);
+    }, 2);
+  }
+  CHECK(clashes.load() == 0);
 }
 
 TEST(nested_calls_run_serially) {

@@ -116,11 +116,10 @@ def ref_transform_landmarks(pts, mats):
 @pytest.fixture(scope="module")
 def face_crop_u8():
     """A 192x192 RGB uint8 face: the astronaut's face (rows 20-200, cols 150-330) resized."""
-    data = pytest.importorskip("skimage.data")
-    transform = pytest.importorskip("skimage.transform")
-    crop = transform.resize(data.astronaut()[20:200, 150:330], (192, 192), order=1,
-                            anti_aliasing=True)
-    return np.round(crop * 255.0).astype(np.uint8)
+    cv2 = pytest.importorskip("cv2")
+    from conftest import load_rgb
+    rgb = load_rgb("astronaut.png")
+    return cv2.resize(rgb[20:200, 150:330], (192, 192), interpolation=cv2.INTER_AREA)
 
 
 @pytest.fixture(scope="module")

@@ -344,7 +344,7 @@ def test_draw_on_native_results(astronaut):
 def test_demo_on_image_writes_mesh_and_json(tmp_path):
     cv2 = pytest.importorskip("cv2")
     out, js = tmp_path / "astro_mesh.png", tmp_path / "astro.json"
-    r = _demo([DATA / "astronaut.png", "--out", out, "--json", js], tmp_path)
+    r = _demo([DATA / "astronaut.png", "--out", out, "--json", js, "--threads", "1"], tmp_path)
     assert r.returncode == 0, r.stderr
     device_lines = [ln for ln in r.stdout.splitlines() if "device" in ln and "cpu" in ln]
     assert device_lines, r.stdout
@@ -371,6 +371,7 @@ def test_demo_on_image_writes_mesh_and_json(tmp_path):
 
 @needs_facemesh
 def test_demo_default_output_name_and_refine(tmp_path):
+    pytest.importorskip("cv2")
     js = tmp_path / "r.json"
     r = _demo([DATA / "astronaut.png", "--refine", "--json", js], tmp_path)
     assert r.returncode == 0, r.stderr
@@ -403,6 +404,27 @@ def test_demo_on_video_tracks_frames(tmp_path):
         n += 1
     cap.release()
     assert n == 4
+
+
+@needs_facemesh
+def test_demo_without_input_uses_the_bundled_sample(tmp_path):
+    cv2 = pytest.importorskip("cv2")
+    r = _demo([], tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert "frame 0: 1 face(s)" in r.stdout
+    img = cv2.imread(str(tmp_path / "astronaut_mesh.png"), cv2.IMREAD_COLOR)
+    src = cv2.imread(str(DATA / "astronaut.png"), cv2.IMREAD_COLOR)
+    assert img is not None and img.shape == src.shape and _changed(src, img).any()
+
+
+@needs_facemesh
+def test_demo_rejects_bad_options(tmp_path):
+    pytest.importorskip("cv2")
+    r = _demo([DATA / "astronaut.png", "--device", "no-such-device"], tmp_path)
+    assert r.returncode == 2 and "no-such-device" in r.stderr, r.stderr
+    r = _demo([DATA / "astronaut.png", "--max-faces", "0"], tmp_path)
+    assert r.returncode == 2 and "max_num_faces" in r.stderr, r.stderr
+    assert not (tmp_path / "astronaut_mesh.png").exists()
 
 
 def test_demo_missing_and_unreadable_files(tmp_path):

@@ -13,7 +13,8 @@ void conv_generic(const ConvPlan& p, const RunArgs& a, int64_t begin, int64_t en
 int conv_mr_generic(int nb) { return VecGeneric::mr(nb); }
 
 const IsaKernels kGeneric = {"cpu.generic",   VecGeneric::kLanes, VecGeneric::kMaxNb,
-                             conv_mr_generic, conv_generic,       depthwise_generic};
+                             conv_mr_generic, conv_generic,       depthwise_generic,
+                            max_pool_generic};
 
 }  // namespace
 

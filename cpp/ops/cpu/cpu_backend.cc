@@ -304,8 +304,7 @@ std::unique_ptr<Kernel> create_cpu_kernel(const OpContext& ctx) {
     if (depthwise) return std::unique_ptr<Kernel>(new CpuDepthwiseKernel(isa, g, ep));
     return std::unique_ptr<Kernel>(new CpuConvKernel(isa, g, ep));
   }
-  // The small memory-bound ops are portable code at every level.
-  return cpu::create_cpu_simple_kernel(ctx, "cpu.generic");
+  return cpu::create_cpu_simple_kernel(ctx, isa);
 }
 
 }  // namespace fmn

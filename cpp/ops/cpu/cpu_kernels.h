@@ -72,6 +72,13 @@ struct DwPlan {
   int64_t rows() const { return static_cast<int64_t>(g.batch) * g.out_h; }  // item = n * out_h + oy
 };
 
+// MAX_POOL_2D: g.k_* is the window, g.in_c == g.out_c; [lo, hi] the fused activation.
+struct PoolPlan {
+  ConvGeometry g;
+  float lo, hi;
+  int64_t rows() const { return static_cast<int64_t>(g.batch) * g.out_h; }  // n * out_h + oy
+};
+
 // Per-run operands (one execution arena).
 struct RunArgs {
   const float* in = nullptr;
@@ -88,6 +95,8 @@ struct IsaKernels {
   void (*conv)(const ConvPlan& p, const RunArgs& a, int64_t begin, int64_t end);
   // Computes depthwise output rows [begin, end) (see DwPlan::rows).
   void (*depthwise)(const DwPlan& p, const RunArgs& a, int64_t begin, int64_t end);
+  // Computes max-pool output rows [begin, end) (see PoolPlan::rows).
+  void (*max_pool)(const PoolPlan& p, const RunArgs& a, int64_t begin, int64_t end);
 };
 
 // Each returns null when this build lacks the instruction set (the caller checks the CPU).
@@ -100,6 +109,10 @@ const IsaKernels* isa_kernels_generic();
 void depthwise_avx512(const DwPlan& p, const RunArgs& a, int64_t begin, int64_t end);
 void depthwise_avx2(const DwPlan& p, const RunArgs& a, int64_t begin, int64_t end);
 void depthwise_generic(const DwPlan& p, const RunArgs& a, int64_t begin, int64_t end);
+// Max-pool entry points, defined in pool_<isa>.cc.
+void max_pool_avx512(const PoolPlan& p, const RunArgs& a, int64_t begin, int64_t end);
+void max_pool_avx2(const PoolPlan& p, const RunArgs& a, int64_t begin, int64_t end);
+void max_pool_generic(const PoolPlan& p, const RunArgs& a, int64_t begin, int64_t end);
 
 }  // namespace cpu
 }  // namespace fmn

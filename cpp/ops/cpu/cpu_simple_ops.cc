@@ -1,6 +1,6 @@
-// MAX_POOL_2D and PAD for the tuned CPU backend, in portable C++ whose channel loops the
-// compiler vectorises. Both take float32 NHWC (PAD: any rank-4 float32 tensor with constant
-// int32 [4, 2] paddings >= 0, zero fill).
+// MAX_POOL_2D (float32 NHWC, computed by the instruction set's table) and PAD (any rank-4
+// float32 tensor, constant int32 [4, 2] paddings >= 0, zero fill; portable C++) for the tuned
+// CPU backend.
 #include "ops/cpu/cpu_simple_ops.h"
 
 #include <algorithm>
@@ -33,45 +33,20 @@ void for_rows(ThreadPool* pool, int64_t rows, int64_t floats_per_row, const Fn& 
 
 class MaxPoolKernel : public Kernel {
  public:
-  MaxPoolKernel(const char* name, int n, int ih, int iw, int c, int kh, int kw, int sh, int sw,
-                int pt, int pl, int oh, int ow, float lo, float hi)
-      : name_(name), n_(n), ih_(ih), iw_(iw), c_(c), kh_(kh), kw_(kw), sh_(sh), sw_(sw),
-        pt_(pt), pl_(pl), oh_(oh), ow_(ow), lo_(lo), hi_(hi) {}
+  MaxPoolKernel(const IsaKernels* isa, const PoolPlan& plan) : isa_(isa), plan_(plan) {}
 
   void run(const NodeArgs& a, ThreadPool* pool) const override {
-    const float* in = a.inputs[0].f32();
-    float* out = a.outputs[0].f32();
-    for_rows(pool, static_cast<int64_t>(n_) * oh_, static_cast<int64_t>(ow_) * c_,
-             [&](int64_t b, int64_t e) { rows(in, out, b, e); });
+    RunArgs ra;
+    ra.in = a.inputs[0].f32();
+    ra.out = a.outputs[0].f32();
+    for_rows(pool, plan_.rows(), static_cast<int64_t>(plan_.g.out_w) * plan_.g.out_c,
+             [&](int64_t b, int64_t e) { isa_->max_pool(plan_, ra, b, e); });
   }
-  const char* impl_name() const override { return name_; }
+  const char* impl_name() const override { return isa_->name; }
 
  private:
-  void rows(const float* in, float* out, int64_t begin, int64_t end) const {
-    const int c = c_;
-    for (int64_t row = begin; row < end; ++row) {
-      const int64_t n = row / oh_;
-      const int oy = static_cast<int>(row - n * oh_);
-      const int y0 = std::max(0, oy * sh_ - pt_), y1 = std::min(ih_, oy * sh_ - pt_ + kh_);
-      const float* img = in + n * ih_ * iw_ * c;
-      for (int ox = 0; ox < ow_; ++ox) {
-        const int x0 = std::max(0, ox * sw_ - pl_), x1 = std::min(iw_, ox * sw_ - pl_ + kw_);
-        float* o = out + (row * ow_ + ox) * c;
-        for (int ch = 0; ch < c; ++ch) o[ch] = -std::numeric_limits<float>::infinity();
-        for (int y = y0; y < y1; ++y) {
-          for (int x = x0; x < x1; ++x) {
-            const float* src = img + (static_cast<int64_t>(y) * iw_ + x) * c;
-            for (int ch = 0; ch < c; ++ch) o[ch] = src[ch] > o[ch] ? src[ch] : o[ch];
-          }
-        }
-        for (int ch = 0; ch < c; ++ch) o[ch] = std::min(std::max(o[ch], lo_), hi_);
-      }
-    }
-  }
-
-  const char* name_;
-  int n_, ih_, iw_, c_, kh_, kw_, sh_, sw_, pt_, pl_, oh_, ow_;
-  float lo_, hi_;
+  const IsaKernels* isa_;
+  PoolPlan plan_;
 };
 
 class PadKernel : public Kernel {
@@ -132,7 +107,7 @@ bool act_bounds(Activation act, float* lo, float* hi) {
   }
 }
 
-std::unique_ptr<Kernel> make_max_pool(const OpContext& ctx, const char* name) {
+std::unique_ptr<Kernel> make_max_pool(const OpContext& ctx, const IsaKernels* isa) {
   if (ctx.inputs.size() != 1 || ctx.outputs.size() != 1) return nullptr;
   const TensorView& in = ctx.inputs[0];
   const TensorView& out = ctx.outputs[0];
@@ -155,8 +130,22 @@ std::unique_ptr<Kernel> make_max_pool(const OpContext& ctx, const char* name) {
   }
   if (n < 1 || oh < 1 || ow < 1 || c < 1) return nullptr;
   if (out.shape != std::vector<int32_t>{n, oh, ow, c}) return nullptr;
-  return std::unique_ptr<Kernel>(new MaxPoolKernel(name, n, ih, iw, c, o.filter_h, o.filter_w,
-                                                   o.stride_h, o.stride_w, pt, pl, oh, ow, lo, hi));
+  PoolPlan plan;
+  plan.g.batch = n;
+  plan.g.in_h = ih;
+  plan.g.in_w = iw;
+  plan.g.in_c = plan.g.out_c = c;
+  plan.g.out_h = oh;
+  plan.g.out_w = ow;
+  plan.g.k_h = o.filter_h;
+  plan.g.k_w = o.filter_w;
+  plan.g.stride_h = o.stride_h;
+  plan.g.stride_w = o.stride_w;
+  plan.g.pad_top = pt;
+  plan.g.pad_left = pl;
+  plan.lo = lo;
+  plan.hi = hi;
+  return std::unique_ptr<Kernel>(new MaxPoolKernel(isa, plan));
 }
 
 std::unique_ptr<Kernel> make_pad(const OpContext& ctx, const char* name) {
@@ -182,10 +171,10 @@ std::unique_ptr<Kernel> make_pad(const OpContext& ctx, const char* name) {
 
 }  // namespace
 
-std::unique_ptr<Kernel> create_cpu_simple_kernel(const OpContext& ctx, const char* impl_name) {
+std::unique_ptr<Kernel> create_cpu_simple_kernel(const OpContext& ctx, const IsaKernels* isa) {
   switch (ctx.op->builtin_code) {
-    case builtin::kMaxPool2d: return make_max_pool(ctx, impl_name);
-    case builtin::kPad: return make_pad(ctx, impl_name);
+    case builtin::kMaxPool2d: return make_max_pool(ctx, isa);
+    case builtin::kPad: return make_pad(ctx, "cpu.generic");
     default: return nullptr;
   }
 }

@@ -1,15 +1,17 @@
-// Tuned CPU kernels for the small memory-bound ops (MAX_POOL_2D, PAD), in portable C++.
+// Tuned CPU kernels for the small memory-bound ops: MAX_POOL_2D (on the chosen instruction
+// set's table) and PAD (portable C++, named "cpu.generic").
 #pragma once
 
 #include <memory>
 
+#include "ops/cpu/cpu_kernels.h"
 #include "runtime/kernel.h"
 
 namespace fmn {
 namespace cpu {
 
-// A kernel for ctx's node, named impl_name, or nullptr when the node is not covered.
-std::unique_ptr<Kernel> create_cpu_simple_kernel(const OpContext& ctx, const char* impl_name);
+// A kernel for ctx's node, or nullptr when the node is not covered.
+std::unique_ptr<Kernel> create_cpu_simple_kernel(const OpContext& ctx, const IsaKernels* isa);
 
 }  // namespace cpu
 }  // namespace fmn

@@ -54,6 +54,20 @@ struct GlExecutor::Impl : public GlBuildContext {
   std::vector<int32_t> input_ids, output_ids;
   size_t constant_bytes = 0;
 
+  // Deletes the GL objects (also when the constructor throws half way).
+  ~Impl() override {
+    if (!ctx) return;
+    try {
+      if (!ctx->is_current()) ctx->make_current();
+      const GlesApi& gl = ctx->gl();
+      for (auto& p : programs) gl.DeleteProgram(p.second);
+      if (!buffers.empty()) gl.DeleteBuffers(static_cast<GLsizei>(buffers.size()), buffers.data());
+      gl.GetError();
+    } catch (...) {
+      // The context could not be made current on this thread: its objects go with it.
+    }
+  }
+
   GLuint program(const std::string& source, const std::string& label) override {
     auto it = programs.find(source);
     if (it != programs.end()) return it->second;
@@ -465,19 +479,7 @@ GlExecutor::GlExecutor(const ModelDef& model, GlContext* ctx, int max_batch,
   constant_bytes_ = im.constant_bytes;
 }
 
-GlExecutor::~GlExecutor() {
-  if (!impl_) return;
-  try {
-    if (!ctx_->is_current()) ctx_->make_current();
-    const GlesApi& gl = ctx_->gl();
-    for (auto& p : impl_->programs) gl.DeleteProgram(p.second);
-    if (!impl_->buffers.empty())
-      gl.DeleteBuffers(static_cast<GLsizei>(impl_->buffers.size()), impl_->buffers.data());
-    gl.GetError();
-  } catch (...) {
-    // The context could not be made current: its objects go with it.
-  }
-}
+GlExecutor::~GlExecutor() = default;
 
 void GlExecutor::run(int batch, const float* const* inputs, float* const* outputs) {
   if (batch < 1) throw ModelError("batch must be >= 1");

@@ -1,0 +1,113 @@
+"""Device names and honest device selection.
+
+    "cpu"    the CPU engine
+    "gl"     the OpenGL ES 3.1 compute backend on the best GL device (a software rasterizer
+             only with allow_software=True)
+    "gl:N"   GL candidate N (see `python -m facemesh_native doctor`)
+    "gpu"    the best hardware GPU backend; an error if there is none
+    "auto"   the best hardware GPU backend, else the CPU, with the reason kept
+
+"auto" and "gpu" never pick a software rasterizer (llvmpipe, lavapipe, SwiftShader).
+"""
+from __future__ import annotations
+
+import re
+import threading
+from dataclasses import dataclass
+from typing import Optional
+
+from . import _core
+
+DEVICES = ("auto", "cpu", "gpu", "gl", "gl:N")
+
+_probe_lock = threading.Lock()
+_probe_cache: Optional[dict] = None
+_probe_done = False
+
+
+def gl_available_in_build() -> bool:
+    return hasattr(_core, "probe_gl")
+
+
+def gl_probe(refresh: bool = False) -> Optional[dict]:
+    """The GL probe (cached per process), or None when this build has no GL backend."""
+    global _probe_cache, _probe_done
+    if not gl_available_in_build():
+        return None
+    with _probe_lock:
+        if refresh or not _probe_done:
+            _probe_cache = _core.probe_gl()
+            _probe_done = True
+        return _probe_cache
+
+
+@dataclass
+class Choice:
+    device: str      # "cpu" or "gl:N"
+    reason: str      # why this device (and why not a GPU, when it is the CPU)
+
+
+def parse_device(device) -> str:
+    """Normalises a device string; ValueError listing the known ones otherwise."""
+    if not isinstance(device, str):
+        raise ValueError(f"device must be a string, one of {', '.join(DEVICES)}; got {device!r}")
+    d = device.strip().lower()
+    if d in ("cpu", "gl", "gpu", "auto") or re.fullmatch(r"gl:\d{1,3}", d):
+        return d
+    raise ValueError(f"unknown device {device!r}; known devices: {', '.join(DEVICES)}")
+
+
+def _hardware_gl(probe: Optional[dict]) -> Optional[dict]:
+    if not probe or not probe.get("egl_loaded"):
+        return None
+    for d in probe.get("devices", []):
+        if d.get("usable") and not d.get("software"):
+            return d
+    return None
+
+
+def _why_no_gpu(probe: Optional[dict]) -> str:
+    if probe is None:
+        return "this build has no GPU backend"
+    if not probe.get("egl_loaded"):
+        return f"libEGL could not be loaded: {probe.get('load_error')}"
+    devs = probe.get("devices", [])
+    sw = [d for d in devs if d.get("usable") and d.get("software")]
+    if sw:
+        return ("the only GL device is a software rasterizer (" +
+                ", ".join(str(d.get("gl_renderer")) for d in sw) + ")")
+    if not devs:
+        return "EGL offers no device"
+    return "no GL device can run OpenGL ES 3.1 compute (" + "; ".join(
+        f"gl:{d.get('index')}: {d.get('reason')}" for d in devs) + ")"
+
+
+def choose_auto() -> Choice:
+    """What "auto" picks: the first hardware GL device, else the CPU with the reason."""
+    probe = gl_probe()
+    hw = _hardware_gl(probe)
+    if hw is not None:
+        return Choice(f"gl:{hw['index']}", f"hardware GPU: {hw.get('gl_renderer')}")
+    return Choice("cpu", "no hardware GPU backend is usable: " + _why_no_gpu(probe))
+
+
+def resolve(device, allow_software: bool = False) -> Choice:
+    """Turns a requested device into the one to run on. "gpu" raises RuntimeError with the
+    reason when no hardware GPU is usable; "gl"/"gl:N" are passed on (the native side says
+    why when it cannot create that context)."""
+    d = parse_device(device)
+    if d == "cpu":
+        return Choice("cpu", "requested")
+    if d == "auto":
+        return choose_auto()
+    if d == "gpu":
+        hw = _hardware_gl(gl_probe())
+        if hw is None:
+            raise RuntimeError("device='gpu' was requested but no hardware GPU is usable: " +
+                               _why_no_gpu(gl_probe()) +
+                               " (run `python -m facemesh_native doctor` for the fix)")
+        return Choice(f"gl:{hw['index']}", f"hardware GPU: {hw.get('gl_renderer')}")
+    if not gl_available_in_build():
+        raise RuntimeError(f"device={device!r}: this build of facemesh_native has no OpenGL ES "
+                           "backend")
+    return Choice(d, "requested" + (" (software allowed)" if allow_software else ""))

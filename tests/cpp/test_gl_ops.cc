@@ -1,0 +1,605 @@
+// GL op kernels against the reference kernels: every op family on random shapes (odd channel
+// counts, strides, dilations, SAME/VALID, masks), batch 1..3, fused epilogues, constant and
+// activation operands. Each case builds a small model, runs it through GlExecutor and through
+// an independent per-sample loop over create_reference_kernel(), and compares within 1e-5
+// of the largest reference magnitude.
+// Without a usable GL device (not even llvmpipe) the tests print SKIP and pass, unless
+// FMN_TEST_REQUIRE_GL=1, which makes them fail.
+#define FMN_TEST_MAIN
+#include "testing.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <map>
+#include <memory>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "model/tflite_model.h"
+#include "ops/gl/gl_executor.h"
+#include "ops/gl/gl_probe.h"
+#include "ops/gl/kernels/gl_kernels.h"
+#include "ops/reference/reference_ops.h"
+#include "runtime/kernel.h"
+
+using namespace fmn;
+using fmn::gl::GlContext;
+using fmn::gl::GlExecutor;
+
+namespace {
+
+// One context for the whole run. It is deliberately never destroyed: static destructors run
+// after the EGL/driver libraries' own exit handlers, and tearing a context down then is unsafe.
+GlContext* context() {
+  static GlContext* ctx = nullptr;
+  static bool tried = false;
+  static std::string why;
+  if (!tried) {
+    tried = true;
+    ctx = gl::create_gl_context("gl", /*allow_software=*/true, &why).release();
+  }
+  if (!ctx) {
+    const char* require = std::getenv("FMN_TEST_REQUIRE_GL");
+    if (require && std::string(require) == "1") {
+      fmn_test::fail(__FILE__, __LINE__, "FMN_TEST_REQUIRE_GL=1 but no GL device: " + why);
+    } else {
+      std::printf("SKIP: no usable GL device: %s\n", why.c_str());
+    }
+  }
+  return ctx;
+}
+
+std::mt19937& rng() {
+  static std::mt19937 r(20240611u);
+  return r;
+}
+int rand_int(int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng()); }
+std::vector<float> rand_floats(int64_t n, float lo = -1.f, float hi = 1.f) {
+  std::uniform_real_distribution<float> u(lo, hi);
+  std::vector<float> v(static_cast<size_t>(n));
+  for (float& x : v) x = u(rng());
+  return v;
+}
+int64_t numel(const std::vector<int32_t>& s) {
+  int64_t n = 1;
+  for (int32_t d : s) n *= d;
+  return n;
+}
+
+// Builds a ModelDef op by op.
+struct ModelBuilder {
+  ModelDef m;
+  ModelBuilder() { m.buffers.emplace_back(); }
+  int tensor(const std::vector<int32_t>& shape, TensorType type = TensorType::kFloat32) {
+    TensorDef t;
+    t.name = "t" + std::to_string(m.tensors.size());
+    t.shape = shape;
+    t.type = type;
+    m.tensors.push_back(t);
+    return static_cast<int>(m.tensors.size()) - 1;
+  }
+  int constant(const std::vector<int32_t>& shape, const void* data, size_t bytes,
+               TensorType type = TensorType::kFloat32) {
+    const int id = tensor(shape, type);
+    m.buffers.emplace_back(static_cast<const uint8_t*>(data), static_cast<const uint8_t*>(data) + bytes);
+    m.tensors[id].buffer = static_cast<uint32_t>(m.buffers.size() - 1);
+    return id;
+  }
+  int fconst(const std::vector<int32_t>& shape, const std::vector<float>& v) {
+    return constant(shape, v.data(), v.size() * sizeof(float));
+  }
+  int iconst(const std::vector<int32_t>& shape, const std::vector<int32_t>& v) {
+    return constant(shape, v.data(), v.size() * sizeof(int32_t), TensorType::kInt32);
+  }
+  int input(const std::vector<int32_t>& shape) {
+    const int id = tensor(shape);
+    m.inputs.push_back(id);
+    return id;
+  }
+  OperatorDef& op(int32_t code, std::vector<int32_t> in, std::vector<int32_t> out) {
+    OperatorDef o;
+    o.builtin_code = code;
+    o.inputs = std::move(in);
+    o.outputs = std::move(out);
+    m.operators.push_back(o);
+    return m.operators.back();
+  }
+};
+
+// Runs the model's operators in order, one sample at a time, with reference kernels only
+// (no folding, no fusion). Returns the graph outputs, sample-major.
+std::vector<std::vector<float>> reference_run(const ModelDef& m, int batch,
+                                              const std::vector<std::vector<float>>& inputs) {
+  std::vector<std::vector<float>> outs(m.outputs.size());
+  for (int s = 0; s < batch; ++s) {
+    std::map<int32_t, std::vector<uint8_t>> data;
+    for (size_t i = 0; i < m.inputs.size(); ++i) {
+      const int64_t n = numel(m.tensors[m.inputs[i]].shape);
+      std::vector<uint8_t>& d = data[m.inputs[i]];
+      d.resize(static_cast<size_t>(n) * 4);
+      std::memcpy(d.data(), inputs[i].data() + n * s, d.size());
+    }
+    for (size_t t = 0; t < m.tensors.size(); ++t)
+      if (m.tensors[t].buffer && !m.buffers[m.tensors[t].buffer].empty()) data[static_cast<int32_t>(t)] = m.buffers[m.tensors[t].buffer];
+    for (const OperatorDef& op : m.operators) {
+      OpContext ctx;
+      ctx.op = &op;
+      ctx.op_name = op.builtin_code == builtin::kCustom ? op.custom_code : builtin_name(op.builtin_code);
+      auto view = [&](int32_t id, bool output) {
+        TensorView v;
+        if (id < 0) return v;
+        v.type = m.tensors[id].type;
+        v.shape = m.tensors[id].shape;
+        std::vector<uint8_t>& d = data[id];
+        if (output) d.assign(static_cast<size_t>(numel(v.shape)) * tensor_type_size(v.type) + 8, 0);
+        v.data = d.data();
+        v.is_constant = m.tensors[id].buffer != 0;
+        return v;
+      };
+      for (int32_t id : op.inputs) ctx.inputs.push_back(view(id, false));
+      for (int32_t id : op.outputs) ctx.outputs.push_back(view(id, true));
+      std::unique_ptr<Kernel> k = create_reference_kernel(ctx);
+      std::vector<uint8_t> scratch(k->prepare(ctx) + 64);
+      NodeArgs a;
+      a.inputs = ctx.inputs;
+      a.outputs = ctx.outputs;
+      a.scratch = scratch.data();
+      k->run(a, nullptr);
+    }
+    for (size_t j = 0; j < m.outputs.size(); ++j) {
+      const int64_t n = numel(m.tensors[m.outputs[j]].shape);
+      const float* p = reinterpret_cast<const float*>(data[m.outputs[j]].data());
+      outs[j].insert(outs[j].end(), p, p + n);
+    }
+  }
+  return outs;
+}
+
+// Runs `m` on GL (max_batch given) and on the reference; true when every output agrees within
+// tol * max|ref| (+ a tiny absolute floor for all-zero outputs).
+// `given` replaces the random data of the first given.size() inputs.
+bool compare_model(const ModelDef& m, int batch, const std::string& what, double tol = 1e-5,
+                   int max_batch = -1, bool fuse = true, std::vector<NodeInfo>* plan = nullptr,
+                   const std::vector<std::vector<float>>& given = {}) {
+  GlContext* ctx = context();
+  if (!ctx) return true;
+  std::vector<std::vector<float>> inputs;
+  for (int32_t id : m.inputs) inputs.push_back(rand_floats(numel(m.tensors[id].shape) * batch, -2.f, 2.f));
+  for (size_t i = 0; i < given.size(); ++i) inputs[i] = given[i];
+  const std::vector<std::vector<float>> want = reference_run(m, batch, inputs);
+  gl::GlExecutorOptions o;
+  o.fuse = fuse;
+  GlExecutor ex(m, ctx, max_batch > 0 ? max_batch : batch, o);
+  if (plan) *plan = ex.nodes();
+  std::vector<std::vector<float>> got(m.outputs.size());
+  std::vector<const float*> in_ptrs;
+  std::vector<float*> out_ptrs;
+  for (auto& v : inputs) in_ptrs.push_back(v.data());
+  for (size_t j = 0; j < got.size(); ++j) {
+    got[j].assign(want[j].size(), std::nanf(""));
+    out_ptrs.push_back(got[j].data());
+  }
+  ex.run(batch, in_ptrs.data(), out_ptrs.data());
+  bool ok = true;
+  for (size_t j = 0; j < got.size(); ++j) {
+    double max_ref = 0, max_err = 0;
+    size_t worst = 0;
+    for (size_t i = 0; i < want[j].size(); ++i) max_ref = std::max(max_ref, std::fabs(static_cast<double>(want[j][i])));
+    for (size_t i = 0; i < want[j].size(); ++i) {
+      const double e = std::fabs(static_cast<double>(got[j][i]) - want[j][i]);
+      if (!(e <= max_err)) { max_err = std::isnan(e) ? INFINITY : e; worst = i; }
+    }
+    if (!(max_err <= tol * max_ref + 1e-7)) {
+      ok = false;
+      std::fprintf(stderr, "  %s: output %zu (%zu values, batch %d): max error %g at %zu (gl %g, ref %g), max|ref| %g\n",
+                   what.c_str(), j, want[j].size(), batch, max_err, worst, got[j][worst], want[j][worst], max_ref);
+    }
+  }
+  return ok;
+}
+
+Padding rand_padding() { return rand_int(0, 1) ? Padding::kSame : Padding::kValid; }
+Activation rand_activation() {
+  const Activation a[] = {Activation::kNone, Activation::kRelu, Activation::kRelu6, Activation::kReluN1To1};
+  return a[rand_int(0, 3)];
+}
+std::string shape_text(const std::vector<int32_t>& s) {
+  std::string r = "[";
+  for (size_t i = 0; i < s.size(); ++i) r += (i ? "," : "") + std::to_string(s[i]);
+  return r + "]";
+}
+
+// One conv / depthwise node with random geometry; returns false when the geometry gives an
+// empty output (the caller draws again).
+bool make_conv(ModelBuilder* b, bool depthwise, int* out_id, std::string* what) {
+  const int ih = rand_int(1, 9), iw = rand_int(1, 9);
+  const int ic = std::vector<int>{1, 2, 3, 5, 8, 13}[rand_int(0, 5)];
+  const int kh = rand_int(1, 3) * 2 - 1 + (rand_int(0, 3) == 0 ? 1 : 0), kw = rand_int(1, 3);
+  const int sh = rand_int(1, 2), sw = rand_int(1, 3), dh = rand_int(1, 2), dw = rand_int(1, 2);
+  const Padding pad = rand_padding();
+  const int dm = depthwise ? rand_int(1, 2) : 1;
+  const int oc = depthwise ? ic * dm : std::vector<int>{1, 3, 4, 7, 9}[rand_int(0, 4)];
+  int pt, pl;
+  const int oh = ref::conv_output_size(pad, ih, kh, sh, dh, &pt);
+  const int ow = ref::conv_output_size(pad, iw, kw, sw, dw, &pl);
+  if (oh <= 0 || ow <= 0) return false;
+  const int in = b->input({1, ih, iw, ic});
+  const std::vector<int32_t> wshape = depthwise ? std::vector<int32_t>{1, kh, kw, oc} : std::vector<int32_t>{oc, kh, kw, ic};
+  const int w = b->fconst(wshape, rand_floats(numel(wshape)));
+  const int bias = rand_int(0, 3) ? b->fconst({oc}, rand_floats(oc)) : -1;
+  const int out = b->tensor({1, oh, ow, oc});
+  OperatorDef& op = b->op(depthwise ? builtin::kDepthwiseConv2d : builtin::kConv2d, {in, w, bias}, {out});
+  op.options.padding = pad;
+  op.options.stride_h = sh; op.options.stride_w = sw;
+  op.options.dilation_h = dh; op.options.dilation_w = dw;
+  op.options.depth_multiplier = dm;
+  op.options.activation = rand_activation();
+  *out_id = out;
+  *what = std::string(depthwise ? "depthwise" : "conv") + " in" + shape_text({1, ih, iw, ic}) + " w" + shape_text(wshape) +
+          " s" + std::to_string(sh) + "x" + std::to_string(sw) + " d" + std::to_string(dh) + "x" + std::to_string(dw) +
+          (pad == Padding::kSame ? " same" : " valid") + (bias < 0 ? " nobias" : "");
+  return true;
+}
+
+}  // namespace
+
+TEST(gl_conv2d_random) {
+  if (!context()) return;
+  for (int it = 0; it < 24; ++it) {
+    ModelBuilder b;
+    int out;
+    std::string what;
+    if (!make_conv(&b, false, &out, &what)) { --it; continue; }
+    b.m.outputs = {out};
+    CHECK(compare_model(b.m, 1 + it % 3, what));
+  }
+}
+
+TEST(gl_depthwise_conv2d_random) {
+  if (!context()) return;
+  for (int it = 0; it < 24; ++it) {
+    ModelBuilder b;
+    int out;
+    std::string what;
+    if (!make_conv(&b, true, &out, &what)) { --it; continue; }
+    b.m.outputs = {out};
+    CHECK(compare_model(b.m, 1 + it % 3, what));
+  }
+}
+
+// conv / depthwise followed by ADD (residual), PRELU, RELU: checks the fused plan and values.
+TEST(gl_conv_fused_epilogues) {
+  if (!context()) return;
+  for (int it = 0; it < 16; ++it) {
+    ModelBuilder b;
+    int conv_out;
+    std::string what;
+    const bool depthwise = it % 2 == 1;
+    if (!make_conv(&b, depthwise, &conv_out, &what)) { --it; continue; }
+    b.m.operators.back().options.activation = Activation::kNone;
+    const std::vector<int32_t> shape = b.m.tensors[conv_out].shape;
+    const int oc = shape[3];
+    int cur = conv_out;
+    std::string expect = depthwise ? "DEPTHWISE_CONV_2D" : "CONV_2D";
+    const int kind = it % 4;  // 0: +ADD+PRELU, 1: +ADD(relu6), 2: +PRELU, 3: +ADD+RELU
+    if (kind != 2) {
+      // Residual: a second graph input, or a constant.
+      const int res = (it / 4) % 2 == 0 ? b.input(shape) : b.fconst(shape, rand_floats(numel(shape)));
+      const int sum = b.tensor(shape);
+      OperatorDef& add = b.op(builtin::kAdd, {res, cur}, {sum});
+      if (kind == 1) add.options.activation = Activation::kRelu6;
+      cur = sum;
+      expect += "+ADD";
+    }
+    if (kind == 0 || kind == 2) {
+      const int alpha = b.fconst({1, 1, oc}, rand_floats(oc, -0.5f, 0.5f));
+      const int y = b.tensor(shape);
+      b.op(builtin::kPrelu, {cur, alpha}, {y});
+      cur = y;
+      expect += "+PRELU";
+    } else if (kind == 3) {
+      const int y = b.tensor(shape);
+      b.op(builtin::kRelu, {cur}, {y});
+      cur = y;
+      expect += "+RELU";
+    }
+    b.m.outputs = {cur};
+    std::vector<NodeInfo> plan;
+    CHECK(compare_model(b.m, 1 + it % 3, what + " " + expect, 1e-5, -1, true, &plan));
+    CHECK(plan.size() == 1 && plan[0].op == expect);
+    if (plan.size() != 1 || plan[0].op != expect)
+      std::fprintf(stderr, "  plan: %s, expected %s\n", plan.empty() ? "-" : plan[0].op.c_str(), expect.c_str());
+    // The same model unfused runs every node on its own.
+    CHECK(compare_model(b.m, 2, what + " " + expect + " unfused", 1e-5, -1, false, &plan));
+    CHECK(plan.size() >= 2);
+  }
+}
+
+TEST(gl_max_pool_random) {
+  if (!context()) return;
+  for (int it = 0; it < 12; ++it) {
+    ModelBuilder b;
+    const int ih = rand_int(1, 9), iw = rand_int(1, 9), c = rand_int(1, 11);
+    const int fh = rand_int(1, 3), fw = rand_int(1, 3), sh = rand_int(1, 2), sw = rand_int(1, 2);
+    const Padding pad = rand_padding();
+    int pt;
+    const int oh = ref::conv_output_size(pad, ih, fh, sh, 1, &pt), ow = ref::conv_output_size(pad, iw, fw, sw, 1, &pt);
+    if (oh <= 0 || ow <= 0) { --it; continue; }
+    const int in = b.input({1, ih, iw, c});
+    const int out = b.tensor({1, oh, ow, c});
+    OperatorDef& op = b.op(builtin::kMaxPool2d, {in}, {out});
+    op.options.padding = pad;
+    op.options.filter_h = fh; op.options.filter_w = fw;
+    op.options.stride_h = sh; op.options.stride_w = sw;
+    op.options.activation = rand_activation();
+    b.m.outputs = {out};
+    CHECK(compare_model(b.m, 1 + it % 3, "max_pool " + shape_text({1, ih, iw, c})));
+  }
+}
+
+TEST(gl_binary_broadcast) {
+  if (!context()) return;
+  for (int it = 0; it < 18; ++it) {
+    ModelBuilder b;
+    const std::vector<int32_t> shape = {1, rand_int(1, 5), rand_int(1, 6), rand_int(1, 7)};
+    std::vector<int32_t> other;
+    switch (it % 6) {
+      case 0: other = shape; break;
+      case 1: other = {1, 1, shape[3]}; break;
+      case 2: other = {shape[3]}; break;
+      case 3: other = {1}; break;
+      case 4: other = {1, shape[1], 1, 1}; break;
+      default: other = {1, 1, shape[2], 1}; break;
+    }
+    const bool constant_other = (it / 6) % 2 == 0;
+    const int a = b.input(shape);
+    const int o = constant_other ? b.fconst(other, rand_floats(numel(other))) : b.input(other);
+    const int out = b.tensor(ref::broadcast_shape(shape, other));
+    const int32_t code = it % 3 == 0 ? builtin::kMul : it % 3 == 1 ? builtin::kAdd : builtin::kPrelu;
+    OperatorDef& op = it % 2 ? b.op(code, {a, o}, {out}) : b.op(code, {o, a}, {out});
+    if (code == builtin::kPrelu) op.inputs = {a, o};
+    else op.options.activation = rand_activation();
+    b.m.outputs = {out};
+    CHECK(compare_model(b.m, 1 + it % 3, builtin_name(code) + " " + shape_text(shape) + " with " + shape_text(other)));
+  }
+}
+
+TEST(gl_unary) {
+  if (!context()) return;
+  for (int32_t code : {builtin::kRelu, builtin::kRelu6, builtin::kLogistic}) {
+    for (int batch = 1; batch <= 3; ++batch) {
+      ModelBuilder b;
+      const std::vector<int32_t> shape = {1, rand_int(1, 9), rand_int(1, 9), rand_int(1, 9)};
+      const int in = b.input(shape);
+      const int out = b.tensor(shape);
+      b.op(code, {in}, {out});
+      b.m.outputs = {out};
+      CHECK(compare_model(b.m, batch, builtin_name(code) + " " + shape_text(shape)));
+    }
+  }
+}
+
+TEST(gl_pad) {
+  if (!context()) return;
+  for (int it = 0; it < 9; ++it) {
+    ModelBuilder b;
+    const std::vector<int32_t> shape = {1, rand_int(1, 6), rand_int(1, 6), rand_int(1, 9)};
+    std::vector<int32_t> pads = {0, 0, rand_int(0, 2), rand_int(0, 2), rand_int(0, 2), rand_int(0, 2), rand_int(0, 3), rand_int(0, 5)};
+    std::vector<int32_t> out_shape = shape;
+    for (int d = 0; d < 4; ++d) out_shape[d] += pads[2 * d] + pads[2 * d + 1];
+    const int in = b.input(shape);
+    const int p = b.iconst({4, 2}, pads);
+    const int out = b.tensor(out_shape);
+    b.op(builtin::kPad, {in, p}, {out});
+    b.m.outputs = {out};
+    CHECK(compare_model(b.m, 1 + it % 3, "pad " + shape_text(shape) + " -> " + shape_text(out_shape)));
+  }
+}
+
+TEST(gl_concatenation) {
+  if (!context()) return;
+  for (int it = 0; it < 9; ++it) {
+    ModelBuilder b;
+    const int rank = 3 + it % 2;
+    std::vector<int32_t> base = rank == 3 ? std::vector<int32_t>{1, rand_int(1, 9), rand_int(1, 5)}
+                                          : std::vector<int32_t>{1, rand_int(1, 4), rand_int(1, 4), rand_int(1, 6)};
+    const int axis = rand_int(1, rank - 1);
+    const int parts = rand_int(2, 3);
+    std::vector<int32_t> ins;
+    std::vector<int32_t> out_shape = base;
+    out_shape[axis] = 0;
+    for (int k = 0; k < parts; ++k) {
+      std::vector<int32_t> s = base;
+      s[axis] = rand_int(1, 4);
+      out_shape[axis] += s[axis];
+      ins.push_back(k == 1 && it % 3 == 0 ? b.fconst(s, rand_floats(numel(s))) : b.input(s));
+    }
+    const int out = b.tensor(out_shape);
+    OperatorDef& op = b.op(builtin::kConcatenation, ins, {out});
+    op.options.axis = axis == rank - 1 && it % 2 ? -1 : axis;
+    op.options.activation = it % 4 == 0 ? Activation::kRelu : Activation::kNone;
+    b.m.outputs = {out};
+    CHECK(compare_model(b.m, 1 + it % 3, "concat axis " + std::to_string(axis) + " -> " + shape_text(out_shape)));
+  }
+}
+
+TEST(gl_strided_slice) {
+  if (!context()) return;
+  for (int it = 0; it < 12; ++it) {
+    ModelBuilder b;
+    const std::vector<int32_t> shape = {1, rand_int(1, 6), rand_int(1, 7), rand_int(1, 8)};
+    std::vector<int32_t> begin(4), end(4), strides(4);
+    for (int d = 0; d < 4; ++d) {
+      strides[d] = d == 0 ? 1 : std::vector<int>{1, 2, -1, 3, -2}[rand_int(0, 4)];
+      begin[d] = rand_int(-shape[d], shape[d]);
+      end[d] = rand_int(-shape[d] - 1, shape[d] + 1);
+    }
+    OperatorDef op;
+    op.builtin_code = builtin::kStridedSlice;
+    op.options.begin_mask = rand_int(0, 15) & ~1;
+    op.options.end_mask = rand_int(0, 15) & ~1;
+    op.options.shrink_axis_mask = it % 3 == 0 ? 1 : 0;
+    if (it % 4 == 1) op.options.shrink_axis_mask |= 4;
+    begin[0] = 0; end[0] = 1;
+    // Output shape by the reference's own rule: let its prepare() tell us.
+    ModelBuilder probe;
+    const int in = b.input(shape);
+    const int bb = b.iconst({4}, begin), ee = b.iconst({4}, end), ss = b.iconst({4}, strides);
+    std::vector<int32_t> out_shape;
+    for (int d = 0; d < 4; ++d) {
+      const int32_t dim = shape[d];
+      const int32_t s = strides[d];
+      auto clampi = [&](int32_t v) { if (v < 0) v += dim; return s > 0 ? std::min(std::max(v, 0), dim) : std::min(std::max(v, -1), dim - 1); };
+      int32_t bgn = ((op.options.begin_mask >> d) & 1) ? (s > 0 ? 0 : dim - 1) : clampi(begin[d]);
+      int32_t e = ((op.options.end_mask >> d) & 1) ? (s > 0 ? dim : -1) : clampi(end[d]);
+      const bool shrink = (op.options.shrink_axis_mask >> d) & 1;
+      if (shrink) { if (bgn < 0 || bgn >= dim) { out_shape.clear(); break; } continue; }
+      const int32_t n = s > 0 ? (e > bgn ? (e - bgn + s - 1) / s : 0) : (bgn > e ? (bgn - e - s - 1) / (-s) : 0);
+      out_shape.push_back(n);
+    }
+    if (out_shape.empty() || numel(out_shape) == 0) { --it; continue; }
+    const int out = b.tensor(out_shape);
+    op.inputs = {in, bb, ee, ss};
+    op.outputs = {out};
+    b.m.operators.push_back(op);
+    b.m.outputs = {out};
+    CHECK(compare_model(b.m, 1 + it % 3, "strided_slice " + shape_text(shape) + " -> " + shape_text(out_shape)));
+  }
+}
+
+// RESHAPE shares storage: reshape -> add -> reshape, and a reshape that is itself an output.
+TEST(gl_reshape_alias) {
+  if (!context()) return;
+  ModelBuilder b;
+  const int in = b.input({1, 4, 3, 6});
+  const int r1 = b.tensor({1, 12, 6});
+  b.op(builtin::kReshape, {in, b.iconst({3}, {1, -1, 6})}, {r1});
+  const int c = b.fconst({6}, rand_floats(6));
+  const int sum = b.tensor({1, 12, 6});
+  b.op(builtin::kAdd, {r1, c}, {sum});
+  const int r2 = b.tensor({1, 72});
+  OperatorDef& op = b.op(builtin::kReshape, {sum}, {r2});
+  op.options.new_shape = {1, 72};
+  op.options.has_new_shape = true;
+  b.m.outputs = {r2, r1};
+  std::vector<NodeInfo> plan;
+  CHECK(compare_model(b.m, 3, "reshape chain", 1e-5, -1, true, &plan));
+  CHECK(plan.size() == 3 && plan[0].impl == "gl.alias" && plan[1].impl == "gl");
+}
+
+// Batches above max_batch run as several passes; constant-folded outputs are replicated.
+TEST(gl_batch_split_and_folding) {
+  if (!context()) return;
+  ModelBuilder b;
+  const int in = b.input({1, 5, 5, 3});
+  int conv_out;
+  {
+    const int w = b.fconst({4, 3, 3, 3}, rand_floats(108));
+    conv_out = b.tensor({1, 5, 5, 4});
+    b.op(builtin::kConv2d, {in, w, -1}, {conv_out}).options.padding = Padding::kSame;
+  }
+  // A float16 constant dequantized and multiplied by another constant: folded at load.
+  std::vector<uint16_t> half = {0x3c00, 0x4000, 0xbc00, 0x3800};  // 1, 2, -1, 0.5
+  const int h = b.constant({4}, half.data(), 8, TensorType::kFloat16);
+  const int hf = b.tensor({4});
+  b.op(builtin::kDequantize, {h}, {hf});
+  const int scaled = b.tensor({4});
+  b.op(builtin::kMul, {hf, b.fconst({4}, {3, 3, 3, 3})}, {scaled});
+  const int out = b.tensor({1, 5, 5, 4});
+  b.op(builtin::kMul, {conv_out, scaled}, {out});
+  b.m.outputs = {out, scaled};
+  std::vector<NodeInfo> plan;
+  CHECK(compare_model(b.m, 5, "batch 5 in passes of 2", 1e-5, 2, true, &plan));
+  CHECK(plan.size() == 2);
+}
+
+TEST(gl_custom_ops_from_attention_model) {
+  if (!context()) return;
+  const ModelDef model = load_tflite_file(std::string(FMN_SOURCE_DIR) + "/third_party/mediapipe/face_landmark_with_attention.tflite");
+  const OperatorDef* l2tm = nullptr;
+  const OperatorDef* ttb = nullptr;
+  const OperatorDef* tl = nullptr;
+  for (const OperatorDef& op : model.operators) {
+    if (op.custom_code == "Landmarks2TransformMatrix" && !l2tm) l2tm = &op;
+    if (op.custom_code == "TransformTensorBilinear" && !ttb) ttb = &op;
+    if (op.custom_code == "TransformLandmarks" && !tl) tl = &op;
+  }
+  CHECK(l2tm && ttb && tl);
+  if (!l2tm || !ttb || !tl) return;
+  // Landmarks2TransformMatrix on landmarks in a 48-unit frame (as in the model). The matrix's
+  // consumers get a separate, exactly known matrix input (a rotated, scaled patch frame placed
+  // around the map centre, partly outside it) so that each op is compared on its own: sampling
+  // random data amplifies the ulp-level differences of GL's atan/sin/cos.
+  for (int batch = 1; batch <= 3; ++batch) {
+    ModelBuilder b;
+    const int mat_in = b.input({1, 4, 4});
+    const int lm = b.input({1, 468, 3});
+    const int feat = b.input({1, 48, 48, 5});
+    const int pts2 = b.input({1, 71, 2});
+    const int pts3 = b.input({1, 20, 3});
+    const int lm_scaled = b.tensor({1, 468, 3});
+    b.op(builtin::kMul, {lm, b.fconst({1}, {6.f})}, {lm_scaled});
+    const int lm_shift = b.tensor({1, 468, 3});
+    b.op(builtin::kAdd, {lm_scaled, b.fconst({3}, {24.f, 24.f, 0.f})}, {lm_shift});
+    const int mat = b.tensor({1, 4, 4});
+    OperatorDef o1 = *l2tm;
+    o1.inputs = {lm_shift};
+    o1.outputs = {mat};
+    b.m.operators.push_back(o1);
+    const int sampled = b.tensor({1, 16, 16, 5});
+    OperatorDef o2 = *ttb;
+    o2.inputs = {feat, mat_in};
+    o2.outputs = {sampled};
+    b.m.operators.push_back(o2);
+    const int out2 = b.tensor({1, 71, 2});
+    OperatorDef o3 = *tl;
+    o3.inputs = {pts2, mat_in};
+    o3.outputs = {out2};
+    b.m.operators.push_back(o3);
+    const int out3 = b.tensor({1, 20, 3});
+    o3.inputs = {pts3, mat_in};
+    o3.outputs = {out3};
+    b.m.operators.push_back(o3);
+    b.m.outputs = {mat, sampled, out2, out3};
+    std::vector<float> mats;
+    for (int s = 0; s < batch; ++s) {
+      const float angle = rand_floats(1, -3.f, 3.f)[0], scale = rand_floats(1, 1.f, 3.5f)[0];
+      const float c = scale * std::cos(angle), sn = scale * std::sin(angle);
+      const std::vector<float> shift = rand_floats(2, 16.f, 32.f);
+      const float m16[16] = {c, -sn, 0, shift[0] - 8 * c + 8 * sn, sn, c, 0, shift[1] - 8 * sn - 8 * c,
+                             0, 0, 1, 0, 0, 0, 0, 1};
+      mats.insert(mats.end(), m16, m16 + 16);
+    }
+    CHECK(compare_model(b.m, batch, "custom ops", 1e-5, -1, true, nullptr, {mats}));
+  }
+}
+
+TEST(gl_unsupported_is_reported) {
+  if (!context()) return;
+  // A float16 activation (DEQUANTIZE of a graph input): the CPU runs it, GL does not.
+  ModelBuilder b;
+  const int in = b.tensor({1, 4}, TensorType::kFloat16);
+  b.m.inputs.push_back(in);
+  const int out = b.tensor({1, 4});
+  b.op(builtin::kDequantize, {in}, {out});
+  b.m.outputs = {out};
+  bool threw = false;
+  try {
+    GlExecutor ex(b.m, context(), 1);
+  } catch (const gl::GlUnsupportedError& e) {
+    threw = std::string(e.what()).find("DEQUANTIZE") != std::string::npos;
+    if (!threw) std::fprintf(stderr, "  message: %s\n", e.what());
+  }
+  CHECK(threw);
+  // A shader that does not compile: GlError with the driver's log and the label.
+  bool compile_error = false;
+  try {
+    context()->compile_compute_program("#version 310 es\nlayout(local_size_x = 1) in;\nvoid main() { undefined_call(); }\n", "broken");
+  } catch (const gl::GlError& e) {
+    compile_error = std::string(e.what()).find("broken") != std::string::npos;
+  }
+  CHECK(compile_error);
+}
