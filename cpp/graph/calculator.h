@@ -68,13 +68,20 @@ struct Packet {
   }
 };
 
+namespace gl {
+class GlContext;
+}
+
 // Things a graph's calculators share: configuration from the owner (device, threads, model
-// folder) and a report of what ran where.
+// folder), the GPU context when the device is a GPU, and a report of what ran where.
 struct GraphServices {
   std::string models_dir;            // where model names resolve ("<dir>/<name>.tflite")
-  std::string device = "cpu";        // inference backend
+  std::string device = "cpu";        // inference backend: "cpu" or "gl" ("gl:N" resolved)
   int num_threads = 1;
-  std::map<std::string, std::string> report;  // e.g. "inference.face_landmark" -> "cpu"
+  // The OpenGL ES context for device "gl" (created by the graph's owner, not current on any
+  // thread between calls; a calculator makes it current for the duration of its work).
+  std::shared_ptr<gl::GlContext> gl_context;
+  std::map<std::string, std::string> report;  // e.g. "inference.face_landmark" -> "gl (NVIDIA H100...)"
 };
 
 class CalculatorContext;

@@ -1,6 +1,8 @@
 #include "graph/face_mesh.h"
 
 #include "graph/graph_runner.h"
+#include "ops/gl/gl_context.h"
+#include "ops/gl/gl_probe.h"
 
 namespace fmn {
 
@@ -27,8 +29,20 @@ FaceMesh::FaceMesh(const FaceMeshOptions& options) : options_(options) {
   side["smooth_landmarks"] = options_.smooth_landmarks;
   GraphServices services;
   services.models_dir = options_.models_dir;
-  services.device = options_.device;
   services.num_threads = options_.num_threads;
+  const std::string& dev = options_.device;
+  if (dev == "cpu") {
+    services.device = "cpu";
+  } else if (dev == "gl" || dev.rfind("gl:", 0) == 0) {
+    std::string why;
+    std::unique_ptr<gl::GlContext> ctx = gl::create_gl_context(dev, options_.allow_software, &why);
+    if (!ctx) throw std::runtime_error("device '" + dev + "' cannot be used: " + why);
+    ctx->release_current();
+    services.gl_context = std::move(ctx);
+    services.device = "gl";
+  } else {
+    throw std::invalid_argument("unknown device '" + dev + "'; known: cpu, gl, gl:N");
+  }
   runner_.reset(new GraphRunner(load_graph_config(graph_file_), std::move(side), std::move(services)));
 }
 

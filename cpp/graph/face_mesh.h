@@ -28,7 +28,8 @@ struct FaceMeshOptions {
   float min_detection_confidence = 0.5f;
   float min_tracking_confidence = 0.5f;
   bool smooth_landmarks = false;  // OneEuro (the Tasks landmarker's parameters); off as in legacy
-  std::string device = "cpu";
+  std::string device = "cpu";      // "cpu", "gl" or "gl:N"
+  bool allow_software = false;     // let "gl" use a software rasterizer (llvmpipe)
   int num_threads = 1;
   std::string graphs_dir;   // folder with face_mesh_cpu.pbtxt / face_mesh_attention_cpu.pbtxt
   std::string models_dir;   // folder with the .tflite files
@@ -45,7 +46,9 @@ struct FaceMeshResult {
 
 class FaceMesh {
  public:
-  explicit FaceMesh(const FaceMeshOptions& options);  // throws std::invalid_argument, GraphError, ModelError
+  // Throws std::invalid_argument (bad options), GraphError, ModelError, and
+  // std::runtime_error naming the reason when a GL device was asked for and cannot be used.
+  explicit FaceMesh(const FaceMeshOptions& options);
   ~FaceMesh();
 
   // Throws std::invalid_argument for an empty or malformed frame.

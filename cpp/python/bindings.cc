@@ -22,6 +22,10 @@
 namespace py = pybind11;
 
 namespace fmn {
+void register_gl_bindings(pybind11::module_& m);
+}
+
+namespace fmn {
 namespace {
 
 std::string shape_text(const std::vector<int64_t>& s) {
@@ -193,8 +197,9 @@ class PyFaceMesh {
  public:
   PyFaceMesh(bool static_image_mode, int max_num_faces, bool refine_landmarks,
              float min_detection_confidence, float min_tracking_confidence, bool smooth_landmarks,
-             const std::string& device, int num_threads, const std::string& graphs_dir,
-             const std::string& models_dir, const std::string& graph_path) {
+             const std::string& device, bool allow_software, int num_threads,
+             const std::string& graphs_dir, const std::string& models_dir,
+             const std::string& graph_path) {
     FaceMeshOptions o;
     o.static_image_mode = static_image_mode;
     o.max_num_faces = max_num_faces;
@@ -203,6 +208,7 @@ class PyFaceMesh {
     o.min_tracking_confidence = min_tracking_confidence;
     o.smooth_landmarks = smooth_landmarks;
     o.device = device;
+    o.allow_software = allow_software;
     o.num_threads = num_threads;
     o.graphs_dir = graphs_dir;
     o.models_dir = models_dir;
@@ -269,11 +275,12 @@ PYBIND11_MODULE(_core, m) {
   py::register_exception<fmn::ModelError>(m, "ModelError", PyExc_ValueError);
   py::register_exception<fmn::GraphError>(m, "GraphError", PyExc_ValueError);
   py::class_<fmn::PyFaceMesh>(m, "FaceMesh")
-      .def(py::init<bool, int, bool, float, float, bool, const std::string&, int, const std::string&,
-                    const std::string&, const std::string&>(),
+      .def(py::init<bool, int, bool, float, float, bool, const std::string&, bool, int,
+                    const std::string&, const std::string&, const std::string&>(),
            py::arg("static_image_mode"), py::arg("max_num_faces"), py::arg("refine_landmarks"),
            py::arg("min_detection_confidence"), py::arg("min_tracking_confidence"),
-           py::arg("smooth_landmarks"), py::arg("device"), py::arg("num_threads"),
+           py::arg("smooth_landmarks"), py::arg("device"), py::arg("allow_software"),
+           py::arg("num_threads"),
            py::arg("graphs_dir"), py::arg("models_dir"), py::arg("graph_path") = "")
       .def("process", &fmn::PyFaceMesh::process, py::arg("image"), py::arg("timestamp_us"))
       .def("reset", &fmn::PyFaceMesh::reset)
@@ -293,4 +300,5 @@ PYBIND11_MODULE(_core, m) {
       .def("run_capture", &fmn::PyInterpreter::run_capture, py::arg("inputs"), py::arg("names"));
   m.def("hardware_threads", &fmn::ThreadPool::hardware_threads);
   fmn::register_image_bindings(m);
+  fmn::register_gl_bindings(m);
 }

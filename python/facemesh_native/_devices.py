@@ -50,7 +50,7 @@ class Choice:
 def parse_device(device) -> str:
     """Normalises a device string; ValueError listing the known ones otherwise."""
     if not isinstance(device, str):
-        raise ValueError(f"device must be a string, one of {', '.join(DEVICES)}; got {device!r}")
+        raise ValueError(f"device must be a string; known devices: {', '.join(DEVICES)}; got {device!r}")
     d = device.strip().lower()
     if d in ("cpu", "gl", "gpu", "auto") or re.fullmatch(r"gl:\d{1,3}", d):
         return d

@@ -13,7 +13,7 @@ from typing import Dict, List, Optional
 import numpy as np
 
 from . import _core
-from ._model import DEVICES, _resolve_device, models_dir
+from ._model import DEVICES, _resolve_device, models_dir  # noqa: F401
 
 
 def graphs_dir() -> Path:
@@ -89,7 +89,10 @@ class FaceMesh:
       min_detection_confidence, min_tracking_confidence: in [0, 1]. As in mediapipe's legacy
         API, min_tracking_confidence is the face-presence threshold in every mode.
     Our additions:
-      device: one of facemesh_native.DEVICES.
+      device: "auto" (default: the best hardware GPU, else the CPU; never a software
+        rasterizer), "cpu", "gpu", "gl" or "gl:N". `mesh.device` and every result's
+        `device` say what ran; `mesh.device_reason` and `mesh.device_report` say why and where.
+      allow_software: let "gl" run on a software rasterizer (llvmpipe: for tests).
       num_threads: native threads (None: all hardware threads).
       smooth_landmarks: OneEuro smoothing as the MediaPipe Tasks landmarker does (off by
         default, as in the legacy solution).
@@ -97,8 +100,9 @@ class FaceMesh:
 
     def __init__(self, static_image_mode: bool = False, max_num_faces: int = 1,
                  refine_landmarks: bool = False, min_detection_confidence: float = 0.5,
-                 min_tracking_confidence: float = 0.5, device: str = "cpu",
-                 num_threads: Optional[int] = None, smooth_landmarks: bool = False):
+                 min_tracking_confidence: float = 0.5, device: str = "auto",
+                 num_threads: Optional[int] = None, smooth_landmarks: bool = False,
+                 allow_software: bool = False):
         if isinstance(max_num_faces, bool) or not isinstance(max_num_faces, (int, np.integer)) \
                 or not 1 <= int(max_num_faces) <= 64:
             raise ValueError(f"max_num_faces must be an int in 1..64, got {max_num_faces!r}")
@@ -111,7 +115,9 @@ class FaceMesh:
         if isinstance(num_threads, bool) or not isinstance(num_threads, (int, np.integer)) \
                 or not 1 <= int(num_threads) <= 256:
             raise ValueError(f"num_threads must be None or an int in 1..256, got {num_threads!r}")
-        self.device = _resolve_device(device)
+        choice = _resolve_device(device, allow_software)
+        self.device = "cpu" if choice.device == "cpu" else "gl"
+        self.device_reason = choice.reason
         self.static_image_mode = bool(static_image_mode)
         self.max_num_faces = int(max_num_faces)
         self.refine_landmarks = bool(refine_landmarks)
@@ -120,16 +126,18 @@ class FaceMesh:
             refine_landmarks=self.refine_landmarks,
             min_detection_confidence=float(min_detection_confidence),
             min_tracking_confidence=float(min_tracking_confidence),
-            smooth_landmarks=bool(smooth_landmarks), device=self.device,
-            num_threads=int(num_threads), graphs_dir=str(graphs_dir()),
+            smooth_landmarks=bool(smooth_landmarks), device=choice.device,
+            allow_software=bool(allow_software), num_threads=int(num_threads), graphs_dir=str(graphs_dir()),
             models_dir=str(models_dir()))
         self._t0 = time.monotonic()
         self._last_ts = -1
 
     @property
     def device_report(self) -> Dict[str, str]:
-        """Which device each model of the graph runs on."""
-        return dict(self._impl.device_report)
+        """Which device each model of the graph runs on, and why this device was chosen."""
+        rep = dict(self._impl.device_report)
+        rep["reason"] = self.device_reason
+        return rep
 
     def process(self, image: np.ndarray) -> FaceMeshResult:
         """Runs the pipeline on an RGB uint8 image (H, W, 3), contiguous or not."""

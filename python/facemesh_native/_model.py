@@ -37,14 +37,10 @@ def model_path(name_or_path: str | os.PathLike) -> Path:
     )
 
 
-def _resolve_device(device: str) -> str:
-    """Validates the name; today every accepted name runs on the CPU engine, except the GL
-    names, which need the GL backend."""
-    d = parse_device(device)
-    if d in ("cpu", "auto"):
-        return "cpu"
+def _resolve_device(device: str, allow_software: bool = False):
+    """The device to run on ("cpu" or "gl"/"gl:N") and why (see _devices.resolve)."""
     from ._devices import resolve
-    return resolve(d).device
+    return resolve(device, allow_software)
 
 
 class Model:
@@ -52,7 +48,11 @@ class Model:
 
     Args:
       model: a bundled model name (see MODEL_NAMES) or a path to a .tflite file.
-      device: "cpu" or "auto".
+      device: "auto" (the best hardware GPU, else the CPU), "cpu", "gpu", "gl" or "gl:N"
+        (see facemesh_native.DEVICES); `device` then says what runs the model and
+        `device_reason` why.
+      allow_software: let "gl" use a software rasterizer (llvmpipe); "auto"/"gpu" never do.
+      max_batch: GPU only: the largest batch one GPU pass holds (larger batches are split).
       num_threads: worker threads for this model (None: all hardware threads).
       kernels: "tuned" (default) or "reference" (the plain oracle kernels).
       fuse: fold conv + add/prelu/relu into one kernel (default True); False keeps every
@@ -62,9 +62,10 @@ class Model:
     replaced by a batch size N. Bad input raises ValueError saying what was expected.
     """
 
-    def __init__(self, model: str | os.PathLike, device: str = "cpu",
-                 num_threads: Optional[int] = None, kernels: str = "tuned", fuse: bool = True):
-        self.device = _resolve_device(device)
+    def __init__(self, model: str | os.PathLike, device: str = "auto",
+                 num_threads: Optional[int] = None, kernels: str = "tuned", fuse: bool = True,
+                 allow_software: bool = False, max_batch: int = 16):
+        choice = _resolve_device(device, allow_software)
         if num_threads is None:
             num_threads = _core.hardware_threads()
         if not isinstance(num_threads, (int, np.integer)) or isinstance(num_threads, bool) \
@@ -73,8 +74,19 @@ class Model:
         if kernels not in ("tuned", "reference"):
             raise ValueError(f"kernels must be 'tuned' or 'reference', got {kernels!r}")
         self.path = model_path(model)
-        self._impl = _core.Interpreter(str(self.path), int(num_threads), kernels == "tuned",
-                                       bool(fuse))
+        self.device_reason = choice.reason
+        if choice.device == "cpu":
+            self._impl = _core.Interpreter(str(self.path), int(num_threads), kernels == "tuned",
+                                           bool(fuse))
+            self.device = "cpu"
+            self.device_name = "cpu"
+        else:
+            if kernels != "tuned":
+                raise ValueError("kernels='reference' is a CPU option")
+            self._impl = _core.GlModel(str(self.path), choice.device, bool(allow_software),
+                                       int(max_batch))
+            self.device = "gl"
+            self.device_name = self._impl.device_name
         self.num_threads = int(num_threads)
 
     @property
@@ -95,6 +107,8 @@ class Model:
     @property
     def memory_bytes(self) -> Dict[str, int]:
         """Bytes held by constants (weights) and by the activation arenas."""
+        if self.device != "cpu":
+            raise NotImplementedError("memory_bytes reports the CPU engine's memory")
         return {"constants": self._impl.constant_bytes, "activations": self._impl.arena_bytes}
 
     def run(self, inputs: Sequence[np.ndarray]) -> List[np.ndarray]:
@@ -107,8 +121,10 @@ class Model:
         """Runs batch 1 and returns the named intermediate tensors (see `nodes`)."""
         if isinstance(inputs, np.ndarray):
             inputs = [inputs]
+        if self.device != "cpu":
+            raise NotImplementedError("run_capture observes the CPU engine; use device='cpu'")
         return self._impl.run_capture(list(inputs), list(names))
 
     def __repr__(self) -> str:
-        return (f"Model({self.path.name!r}, device={self.device!r}, "
+        return (f"Model({self.path.name!r}, device={self.device!r} ({self.device_name}), "
                 f"num_threads={self.num_threads})")

@@ -119,7 +119,7 @@ def render(report: Dict[str, Any]) -> str:
     state = "usable" if gl["usable"] else ("found" if gl["found"] else "not found")
     lines.append(f"gl    {state:11s} " + ("a hardware GPU is ready" if gl["usable"] else gl["reason"]))
     for d in gl["devices"]:
-        kind = "software rasterizer" if d["software"] else "hardware"
+        kind = ("software rasterizer" if d["software"] else "hardware") if d["renderer"] else "unknown renderer"
         status = "ok" if d["usable"] else f"not usable: {d['reason']}"
         lines.append(f"        {d['device']:6s} {d['platform'] or '':12s} {d['renderer'] or '?'} "
                      f"[{d['version'] or '?'}] {kind}: {status}")

@@ -5,12 +5,15 @@
 //   side MAX_BATCH (int, optional): largest batch; output buffers are sized for it at open
 //   options { model: "face_landmark" }   a bundled model name, resolved in services.models_dir
 //
-// The model's backend is services.device; what ran is recorded in services.report under
-// "inference.<model>".
+// The model's backend is services.device ("cpu": the CPU interpreter; "gl": the OpenGL ES
+// executor on services.gl_context, all batch items in one GPU pass); what ran is recorded in
+// services.report under "inference.<model>".
 #include <memory>
 
 #include "graph/calculator.h"
 #include "model/tflite_model.h"
+#include "ops/gl/gl_context.h"
+#include "ops/gl/gl_executor.h"
 #include "runtime/interpreter.h"
 
 namespace fmn {
@@ -22,20 +25,52 @@ class Inference : public Calculator {
     model_ = cc.options().get_string("model");
     if (model_.empty()) throw GraphError(cc.node().name + ": options.model is required");
     GraphServices& s = cc.services();
-    if (s.device != "cpu")
-      throw GraphError(cc.node().name + ": device '" + s.device + "' has no inference backend in this build");
     const std::string path = model_.find('/') != std::string::npos
                                  ? model_
                                  : s.models_dir + "/" + model_ + ".tflite";
-    InterpreterOptions o;
-    o.num_threads = std::max(1, s.num_threads);
-    interp_.reset(new Interpreter(load_tflite_file(path), o));
-    if (interp_->inputs().size() != 1) throw GraphError(model_ + ": expected one input tensor");
     max_batch_ = std::max<int64_t>(1, static_cast<int64_t>(side_number(cc, "MAX_BATCH", 1)));
-    in_elems_ = interp_->inputs()[0].num_elements();
-    for (const TensorInfo& t : interp_->outputs()) out_elems_.push_back(t.num_elements());
-    s.report["inference." + model_] = "cpu";
+    const std::vector<TensorInfo>* ins = nullptr;
+    const std::vector<TensorInfo>* outs = nullptr;
+    if (s.device == "cpu") {
+      InterpreterOptions o;
+      o.num_threads = std::max(1, s.num_threads);
+      interp_.reset(new Interpreter(load_tflite_file(path), o));
+      ins = &interp_->inputs();
+      outs = &interp_->outputs();
+      s.report["inference." + model_] = "cpu";
+    } else if (s.device == "gl") {
+      if (!s.gl_context) throw GraphError(cc.node().name + ": device 'gl' without a GL context");
+      gl_ = s.gl_context;
+      gl_->make_current();
+      try {
+        gl_exec_.reset(new gl::GlExecutor(load_tflite_file(path), gl_.get(), static_cast<int>(max_batch_)));
+      } catch (...) {
+        gl_->release_current();
+        throw;
+      }
+      gl_->release_current();
+      ins = &gl_exec_->inputs();
+      outs = &gl_exec_->outputs();
+      s.report["inference." + model_] = "gl (" + gl_exec_->device_name() + ")";
+    } else {
+      throw GraphError(cc.node().name + ": unknown device '" + s.device + "'");
+    }
+    if (ins->size() != 1) throw GraphError(model_ + ": expected one input tensor");
+    in_elems_ = (*ins)[0].num_elements();
+    for (const TensorInfo& t : *outs) out_elems_.push_back(t.num_elements());
     out_ptrs_.resize(out_elems_.size());
+  }
+
+  ~Inference() override {
+    if (gl_exec_) {
+      try {
+        gl_->make_current();
+        gl_exec_.reset();
+        gl_->release_current();
+      } catch (...) {
+        // The context could not be made current: its objects go with the context.
+      }
+    }
   }
 
   void process(CalculatorContext& cc) override {
@@ -55,12 +90,25 @@ class Inference : public Calculator {
       out_ptrs_[j] = out.tensors[j].data();
     }
     const float* in_ptr = in.tensors[0].data();
-    interp_->run(in.batch, &in_ptr, out_ptrs_.data());
+    if (interp_) {
+      interp_->run(in.batch, &in_ptr, out_ptrs_.data());
+      return;
+    }
+    gl_->make_current();
+    try {
+      gl_exec_->run(in.batch, &in_ptr, out_ptrs_.data());
+    } catch (...) {
+      gl_->release_current();
+      throw;
+    }
+    gl_->release_current();
   }
 
  private:
   std::string model_;
   std::unique_ptr<Interpreter> interp_;
+  std::shared_ptr<gl::GlContext> gl_;
+  std::unique_ptr<gl::GlExecutor> gl_exec_;
   int64_t max_batch_ = 1, in_elems_ = 0;
   std::vector<int64_t> out_elems_;
   std::vector<float*> out_ptrs_;

@@ -59,31 +59,29 @@ void conv_tile(const ConvPlan& p, const float* const* a, int nseg, int seglen,
   }
 }
 
-// Picks the tile instantiation for a runtime row count (1..MR).
-template <class V, int NB, int MR>
-FMN_VEC_INLINE void conv_tile_rows(int rows, const ConvPlan& p, const float* const* a, int nseg,
-                                   int seglen, const float* w, int oc0, float* out,
-                                   const float* res) {
-  if constexpr (MR >= 1) {
-    if (rows == MR)
-      conv_tile<V, MR, NB>(p, a, nseg, seglen, w, oc0, out, res);
-    else
-      conv_tile_rows<V, NB, MR - 1>(rows, p, a, nseg, seglen, w, oc0, out, res);
-  }
-}
+using ConvTileFn = void (*)(const ConvPlan&, const float* const*, int, int, const float*, int,
+                           float*, const float*);
 
-// Picks the instantiation for a runtime group width (1..NB panels).
-template <class V, int NB>
-FMN_VEC_INLINE void conv_tile_groups(int nb, int rows, const ConvPlan& p, const float* const* a,
-                                     int nseg, int seglen, const float* w, int oc0, float* out,
-                                     const float* res) {
-  if constexpr (NB >= 1) {
-    if (nb == NB)
-      conv_tile_rows<V, NB, V::mr(NB)>(rows, p, a, nseg, seglen, w, oc0, out, res);
-    else
-      conv_tile_groups<V, NB - 1>(nb, rows, p, a, nseg, seglen, w, oc0, out, res);
+// The tile instantiations, indexed [group width][rows].
+template <class V>
+struct ConvTileTable {
+  ConvTileFn fn[V::kMaxNb + 1][kConvMaxRows + 1] = {};
+  ConvTileTable() { fill<1>(); }
+  template <int NB>
+  void fill() {
+    if constexpr (NB <= V::kMaxNb) {
+      fill_rows<NB, V::mr(NB)>();
+      fill<NB + 1>();
+    }
   }
-}
+  template <int NB, int R>
+  void fill_rows() {
+    if constexpr (R >= 1) {
+      fn[NB][R] = &conv_tile<V, R, NB>;
+      fill_rows<NB, R - 1>();
+    }
+  }
+};
 
 // Fills the segment pointers of a spatial tile: output row `row` (= n * out_h + oy), columns
 // [ox0, ox0 + rows).
@@ -134,14 +132,16 @@ void conv_items(const ConvPlan& p, const RunArgs& ra, int64_t begin, int64_t end
   const ConvGeometry& g = p.g;
   const int64_t m_total = p.pixels();
   const int64_t k_total = static_cast<int64_t>(g.k_h) * g.k_w * g.in_c;
+  static const ConvTileTable<V> table;
   const float* a[kConvMaxTaps * kConvMaxRows];
   int nseg = 0, seglen = 0, rows = 0;
-  int64_t cur_tile = -1, m0 = 0;
+  int64_t m0 = 0;
+  int64_t tile = begin / p.groups;
+  int grp = static_cast<int>(begin - tile * p.groups);
+  bool new_tile = true;
   for (int64_t item = begin; item < end; ++item) {
-    const int64_t tile = item / p.groups;
-    const int grp = static_cast<int>(item - tile * p.groups);
-    if (tile != cur_tile) {
-      cur_tile = tile;
+    if (new_tile) {
+      new_tile = false;
       if (p.pointwise) {
         m0 = tile * p.mr;
         rows = static_cast<int>(m_total - m0 < p.mr ? m_total - m0 : p.mr);
@@ -162,7 +162,12 @@ void conv_items(const ConvPlan& p, const RunArgs& ra, int64_t begin, int64_t end
     const float* w = p.weights + static_cast<int64_t>(grp) * p.nb * L * k_total;
     float* out = ra.out + m0 * g.out_c + oc0;
     const float* res = p.ep.has_residual ? ra.residual + m0 * g.out_c + oc0 : nullptr;
-    conv_tile_groups<V, V::kMaxNb>(nb, rows, p, a, nseg, seglen, w, oc0, out, res);
+    table.fn[nb][rows](p, a, nseg, seglen, w, oc0, out, res);
+    if (++grp == p.groups) {
+      grp = 0;
+      ++tile;
+      new_tile = true;
+    }
   }
 }
 

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <type_traits>
 
 #include "ops/cpu/cpu_kernels.h"
 #include "ops/cpu/epilogue_impl.h"
@@ -14,7 +15,35 @@
 namespace fmn {
 namespace cpu {
 
-template <class V, int KH, int KW>
+// kPx adjacent interior output pixels (horizontal stride SW, dilation 1) of one channel block:
+// each input column is loaded once and feeds every (pixel, tap) pair that reads it.
+// ip: input at the first pixel's top-left tap and channel c0 (kernel row 0, which may lie
+// outside the input: only rows [kh_lo, kh_hi) are read); pix: floats between pixels; row:
+// floats between kernel rows (input row stride times dilation). kFull: nc == lanes.
+template <class V, int KH, int KW, int SW, int kPx, bool kFull>
+FMN_VEC_INLINE void depthwise_block(const float* ip, int64_t pix, int64_t row, int kh_lo,
+                                    int kh_hi, const typename V::Reg* wr, typename V::Reg bias,
+                                    int nc, typename V::Reg* acc) {
+  using Reg = typename V::Reg;
+  constexpr int kCols = (kPx - 1) * SW + KW;
+  FMN_UNROLL for (int q = 0; q < kPx; ++q) acc[q] = bias;
+  FMN_UNROLL for (int kh = 0; kh < KH; ++kh) {
+    if (kh < kh_lo || kh >= kh_hi) continue;
+    const float* src = ip + kh * row;
+    FMN_UNROLL for (int j = 0; j < kCols; ++j) {
+      const Reg x = kFull ? V::load(src) : V::load_n(src, nc);
+      src += pix;
+      FMN_UNROLL for (int q = 0; q < kPx; ++q) {
+        const int kw = j - q * SW;
+        if (kw >= 0 && kw < KW) acc[q] = V::fma(x, wr[kh * KW + kw], acc[q]);
+      }
+    }
+  }
+}
+
+// Output rows [begin, end). KH, KW: filter size (0: runtime); SW: horizontal stride with
+// dilation 1 (0: runtime stride and dilation).
+template <class V, int KH, int KW, int SW>
 void depthwise_rows(const DwPlan& p, const RunArgs& ra, int64_t begin, int64_t end) {
   using Reg = typename V::Reg;
   constexpr int L = V::kLanes;
@@ -82,7 +111,33 @@ void depthwise_rows(const DwPlan& p, const RunArgs& ra, int64_t begin, int64_t e
       };
 
       for (int ox = 0; ox < ox_lo; ++ox) border(ox);
-      if (full_rows) {
+      if constexpr (kFixed && SW > 0) {
+        // Interior columns in blocks of 8, 4, 2, 1 pixels; kernel rows outside the input are
+        // skipped per block.
+        const float* iy_base = ibase + static_cast<int64_t>(iy0) * row_stride;
+        const int64_t kh_step = g.dil_h * row_stride;
+        int ox = ox_lo;
+        auto blocks = [&](auto px_tag) {
+          constexpr int kB = decltype(px_tag)::value;
+          for (; ox + kB <= ox_hi; ox += kB) {
+            const float* ip = iy_base + (ox * SW - g.pad_left) * pix_stride;
+            Reg acc[kB];
+            if (nc == L)
+              depthwise_block<V, KH, KW, SW, kB, true>(ip, pix_stride, kh_step, kh_lo, kh_hi, wr,
+                                                       bias, nc, acc);
+            else
+              depthwise_block<V, KH, KW, SW, kB, false>(ip, pix_stride, kh_step, kh_lo, kh_hi, wr,
+                                                        bias, nc, acc);
+            FMN_UNROLL for (int q = 0; q < kB; ++q) {
+              const int64_t o = (ox + q) * pix_stride + c0;
+              finish_store<V>(acc[q], ep, er, rrow ? rrow + o : nullptr, c0, nc, orow + o);
+            }
+          }
+        };
+        blocks(std::integral_constant<int, KW <= 3 ? 8 : 4>());
+        blocks(std::integral_constant<int, 2>());
+        blocks(std::integral_constant<int, 1>());
+      } else if (full_rows) {
         const float* iy_base = ibase + iy0 * row_stride;
         const int64_t px_step = static_cast<int64_t>(g.stride_w) * pix_stride;
         int ox = ox_lo;
@@ -128,12 +183,25 @@ void depthwise_rows(const DwPlan& p, const RunArgs& ra, int64_t begin, int64_t e
 // Dispatches on the filter size.
 template <class V>
 void depthwise_dispatch(const DwPlan& p, const RunArgs& ra, int64_t begin, int64_t end) {
-  if (p.g.k_h == 3 && p.g.k_w == 3)
-    depthwise_rows<V, 3, 3>(p, ra, begin, end);
-  else if (p.g.k_h == 5 && p.g.k_w == 5)
-    depthwise_rows<V, 5, 5>(p, ra, begin, end);
-  else
-    depthwise_rows<V, 0, 0>(p, ra, begin, end);
+  const ConvGeometry& g = p.g;
+  const int sw = g.dil_w == 1 && (g.stride_w == 1 || g.stride_w == 2) ? g.stride_w : 0;
+  if (g.k_h == 3 && g.k_w == 3) {
+    if (sw == 1)
+      depthwise_rows<V, 3, 3, 1>(p, ra, begin, end);
+    else if (sw == 2)
+      depthwise_rows<V, 3, 3, 2>(p, ra, begin, end);
+    else
+      depthwise_rows<V, 3, 3, 0>(p, ra, begin, end);
+  } else if (g.k_h == 5 && g.k_w == 5) {
+    if (sw == 1)
+      depthwise_rows<V, 5, 5, 1>(p, ra, begin, end);
+    else if (sw == 2)
+      depthwise_rows<V, 5, 5, 2>(p, ra, begin, end);
+    else
+      depthwise_rows<V, 5, 5, 0>(p, ra, begin, end);
+  } else {
+    depthwise_rows<V, 0, 0, 0>(p, ra, begin, end);
+  }
 }
 
 }  // namespace cpu

@@ -32,7 +32,7 @@ void main() {
   int oy = pix / OW;
   int ox = pix - oy * OW;
   int in_base = b * (IH * IW * IC);
-  ivec4 ci = min(ivec4(g * 4) + ivec4(0, 1, 2, 3), ivec4(OC - 1));
+  ivec4 ci = min(ivec4(g * 4) + ivec4(0, 1, 2, 3), ivec4(OC - 1)) / DM;
   vec4 acc = vec4(0.0);
   for (int ky = 0; ky < KH; ++ky) {
     int iy = oy * SH - PT + ky * DH;

@@ -1,0 +1,106 @@
+"""The OpenGL ES 3.1 compute backend, on whatever GL the machine has (Mesa's llvmpipe in CI).
+
+Models on GL against LiteRT and our CPU engine (within 1e-3 of the output's scale), and the
+whole FaceMesh graph on GL against the CPU graph (within 0.5 px). These tests skip when no GL
+device can be created, unless FMN_TEST_REQUIRE_GL=1 (set by CI), where they fail instead.
+"""
+import os
+
+import numpy as np
+import pytest
+
+import facemesh_native as fm
+
+from conftest import DATA, face_crop, load_rgb
+
+pytestmark = pytest.mark.filterwarnings("ignore")
+
+
+def _gl_or_skip():
+    try:
+        return fm.Model("face_detection_short_range", device="gl", allow_software=True)
+    except RuntimeError as e:
+        if os.environ.get("FMN_TEST_REQUIRE_GL") == "1":
+            pytest.fail(f"FMN_TEST_REQUIRE_GL=1 but no GL device: {e}")
+        pytest.skip(f"no GL device: {e}")
+
+
+@pytest.fixture(scope="module")
+def gl_ok():
+    return _gl_or_skip()
+
+
+def _close(a_list, b_list, rel, what):
+    for i, (a, b) in enumerate(zip(a_list, b_list)):
+        assert a.shape == b.shape
+        err = float(np.abs(a - b).max())
+        scale = float(np.abs(b).max())
+        assert err <= rel * scale, f"{what} output {i}: {err:.3g} vs scale {scale:.3g}"
+
+
+@pytest.mark.parametrize("name,size,lo", [("face_detection_short_range", 128, -1.0),
+                                          ("face_landmark", 192, 0.0),
+                                          ("face_landmark_with_attention", 192, 0.0)])
+def test_models_on_gl_match_cpu_and_litert(gl_ok, name, size, lo):
+    rgb = load_rgb("astronaut.png")
+    crop = face_crop(rgb, (0, 260, 110, 370), size) * (1.0 - lo) + lo
+    noise = np.random.default_rng(3).uniform(lo, 1.0, (2, size, size, 3)).astype(np.float32)
+    x = np.concatenate([crop.astype(np.float32), noise])
+    g = fm.Model(name, device="gl", allow_software=True)
+    assert g.device == "gl" and "llvmpipe" in g.device_name.lower() or g.device_name
+    ours_gl = g.run([x])
+    ours_cpu = fm.Model(name, device="cpu", kernels="reference").run([x])
+    _close(ours_gl, ours_cpu, 1e-3, f"{name} gl vs cpu")
+    if name != "face_landmark_with_attention":
+        litert = pytest.importorskip("ai_edge_litert.interpreter")
+        it = litert.Interpreter(model_path=str(fm.model_path(name)))
+        it.allocate_tensors()
+        for k in range(len(x)):
+            it.set_tensor(it.get_input_details()[0]["index"], x[k:k + 1])
+            it.invoke()
+            ref = [it.get_tensor(d["index"]) for d in it.get_output_details()]
+            _close([o[k:k + 1] for o in ours_gl], ref, 1e-3, f"{name} gl vs litert item {k}")
+
+
+@pytest.mark.parametrize("image,refine,max_faces", [("astronaut", False, 1), ("astronaut", True, 1),
+                                                    ("grace_hopper", False, 1),
+                                                    ("four_faces", False, 5)])
+def test_face_mesh_on_gl_matches_cpu(gl_ok, image, refine, max_faces):
+    rgb = load_rgb(f"{image}.png")
+    h, w = rgb.shape[:2]
+    kw = dict(static_image_mode=True, refine_landmarks=refine, max_num_faces=max_faces)
+    with fm.FaceMesh(device="gl", allow_software=True, **kw) as g, \
+            fm.FaceMesh(device="cpu", **kw) as c:
+        rg, rc = g.process(rgb), c.process(rgb)
+        assert rg.device == "gl" and all(v.startswith("gl") for k, v in g.device_report.items()
+                                         if k.startswith("inference."))
+    assert rg.landmarks.shape == rc.landmarks.shape and len(rc.landmarks) >= 1
+    d = np.abs(rg.landmarks[..., :2] - rc.landmarks[..., :2]) * np.array([w, h])
+    assert d.max() <= 0.5, d.max()
+
+
+def test_tracking_on_gl_matches_cpu(gl_ok):
+    cv2 = pytest.importorskip("cv2")
+    z = np.load(DATA / "video_near.npz")
+    src = load_rgb("astronaut.png")
+    fw, fh = (int(v) for v in z["frame_size"])
+    border = tuple(int(v) for v in z["background"])
+    with fm.FaceMesh(device="gl", allow_software=True) as g, fm.FaceMesh(device="cpu") as c:
+        for t in range(0, 40):
+            frame = cv2.warpAffine(src, z["matrices"][t], (fw, fh), flags=cv2.INTER_LINEAR,
+                                   borderMode=cv2.BORDER_CONSTANT, borderValue=border)
+            rg, rc = g.process(frame), c.process(frame)
+            assert rg.detector_ran == rc.detector_ran and len(rg.landmarks) == len(rc.landmarks)
+            if len(rc.landmarks):
+                d = np.abs(rg.landmarks[..., :2] - rc.landmarks[..., :2]) * np.array([fw, fh])
+                assert d.max() <= 0.5, (t, d.max())
+
+
+def test_batched_faces_run_in_one_gl_pass(gl_ok):
+    x = np.random.default_rng(5).uniform(0, 1, (4, 192, 192, 3)).astype(np.float32)
+    g = fm.Model("face_landmark", device="gl", allow_software=True, max_batch=4)
+    batch = g.run([x])
+    for k in range(4):
+        single = g.run([x[k:k + 1]])
+        for b, s in zip(batch, single):
+            np.testing.assert_allclose(b[k:k + 1], s, rtol=0, atol=1e-5)
