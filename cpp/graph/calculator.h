@@ -34,10 +34,16 @@ struct ImageFrame {
 };
 
 // Model tensors for a batch: one float buffer per model output (or input), batch-major.
+// On device "gl" a single input tensor may instead stay on the GPU (on_gpu): then its
+// batch * per_item[0] floats lie in the SSBO gl_buffer of services.gl_context from byte
+// gl_offset_bytes on, written in the current frame, and `tensors` is not read.
 struct TensorBatch {
   int batch = 0;
   std::vector<std::vector<float>> tensors;
   std::vector<int64_t> per_item;  // floats per batch item, per tensor
+  bool on_gpu = false;
+  unsigned gl_buffer = 0;         // GLuint SSBO name when on_gpu
+  int64_t gl_offset_bytes = 0;
 };
 
 // The detector's letterbox: the tensor-to-image transform needed to project detections back.
@@ -70,6 +76,7 @@ struct Packet {
 
 namespace gl {
 class GlContext;
+class GlFrameCache;
 }
 
 // Things a graph's calculators share: configuration from the owner (device, threads, model
@@ -81,6 +88,12 @@ struct GraphServices {
   // The OpenGL ES context for device "gl" (created by the graph's owner, not current on any
   // thread between calls; a calculator makes it current for the duration of its work).
   std::shared_ptr<gl::GlContext> gl_context;
+  // The caller's frame on the GPU for device "gl", shared by the calculators of a frame (the
+  // first user creates it; see ops/gl/gl_image.h). Destroyed before gl_context.
+  std::shared_ptr<gl::GlFrameCache> gl_frame_cache;
+  // Graph frame number, 1, 2, ... when the runner numbers frames (it advances it before each
+  // frame); 0 when it does not, and per-frame work is then not shared between calculators.
+  int64_t frame_index = 0;
   std::map<std::string, std::string> report;  // e.g. "inference.face_landmark" -> "gl (NVIDIA H100...)"
 };
 

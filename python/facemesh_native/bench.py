@@ -113,13 +113,14 @@ def bench_models(args) -> dict:
         print("ai-edge-litert is not installed: printing our figures only "
               "(pip install ai-edge-litert for the comparison)")
     rows = []
-    print(f"machine: {cpu_name()}, {os.cpu_count()} logical CPUs")
+    print(f"machine: {cpu_name()}, {os.cpu_count()} logical CPUs; device {args.device}")
     print(f"{'model':28s} {'thr':>3s} {'batch':>5s} {'ours ms':>9s} {'litert ms':>10s} {'ratio':>6s}")
     for name, (size, (lo, hi)) in BENCH_MODELS.items():
         for threads in args.threads:
             for batch in args.batch:
                 x = np.random.default_rng(0).uniform(lo, hi, (batch, size, size, 3)).astype(np.float32)
-                ours = Model(name, num_threads=threads)
+                ours = Model(name, num_threads=threads, device=args.device,
+                             allow_software=args.allow_software, max_batch=max(args.batch))
                 fns = [lambda: ours.run([x])]
                 if have_litert:
                     lr = _litert_runner(name, threads, batch)
@@ -131,7 +132,7 @@ def bench_models(args) -> dict:
                 rows.append({"model": name, "threads": threads, "batch": batch, "ours_ms": t[0],
                              "litert_ms": t[1] if have_litert else None, "ratio": ratio})
     mem = {}
-    for name in BENCH_MODELS:
+    for name in (BENCH_MODELS if args.device == "cpu" else []):
         mem[name] = {"ours_mib": _rss_probe("ours", name)}
         if have_litert:
             mem[name]["litert_mib"] = _rss_probe("litert", name)
@@ -221,13 +222,14 @@ def bench_pipeline(args) -> dict:
         print("mediapipe 0.10.21 not found (pip install mediapipe==0.10.21 on CPython 3.11, or "
               "tools/make_reference_venv.sh, or --mediapipe-python PATH): our figures only")
     print(f"machine: {cpu_name()}, {os.cpu_count()} logical CPUs; device {args.device}, "
-          f"threads {args.threads}")
+          f"threads {args.threads or 'all'}")
     print(f"{'row':18s} {'faces':>5s} {'ours ms':>9s} {'mediapipe ms':>13s} {'ratio':>6s}")
     out_rows = []
     for name, image, static, refine, max_faces in rows:
         rgb = cv2.imread(os.path.join(_data_dir(), image), cv2.IMREAD_COLOR)[:, :, ::-1].copy()
         with FaceMesh(static_image_mode=static, max_num_faces=max_faces, refine_landmarks=refine,
-                      device=args.device, num_threads=args.threads) as m:
+                      device=args.device, num_threads=args.threads,
+                      allow_software=args.allow_software) as m:
             for _ in range(args.warmup):
                 m.process(rgb)
             ts = []
@@ -253,11 +255,16 @@ def main(argv=None) -> int:
     m.add_argument("--iters", type=int, default=200)
     m.add_argument("--threads", type=int, nargs="+", default=[1, 2])
     m.add_argument("--batch", type=int, nargs="+", default=[1, 4])
+    m.add_argument("--device", default="cpu", help="cpu, gl, gl:N, gpu or auto")
+    m.add_argument("--allow-software", action="store_true",
+                   help="let --device gl use a software rasterizer (correctness only)")
     m.add_argument("--json", help="also write the results to this file")
     pl = sub.add_parser("pipeline", help="whole FaceMesh: ours vs mediapipe 0.10.21")
     pl.add_argument("--iters", type=int, default=100)
     pl.add_argument("--warmup", type=int, default=10)
-    pl.add_argument("--device", default="cpu")
+    pl.add_argument("--device", default="cpu", help="cpu, gl, gl:N, gpu or auto")
+    pl.add_argument("--allow-software", action="store_true",
+                    help="let --device gl use a software rasterizer (correctness only)")
     pl.add_argument("--threads", type=int, default=None, help="native threads (default: all)")
     pl.add_argument("--mediapipe-python", help="interpreter that can import mediapipe 0.10.21")
     pl.add_argument("--json", help="also write the results to this file")

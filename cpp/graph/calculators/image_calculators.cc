@@ -10,9 +10,18 @@
 //   side MAX_BATCH (int, optional): buffer capacity decided at open
 //   options { output_width output_height keep_aspect_ratio range_min range_max
 //             border: ZERO|REPLICATE }
+//
+// On device "gl" the crop runs on services.gl_context (ops/gl/gl_image.h): the frame is
+// uploaded once per graph frame into services.gl_frame_cache (shared by the ImageToTensor
+// nodes of the frame when the runner numbers frames, see GraphServices::frame_index), and
+// TENSORS is a GPU tensor (TensorBatch::on_gpu) for a GL Inference node; the floats equal the
+// CPU crop's up to the rounding noted in gl_image.h. LETTERBOX is computed on the CPU.
 #include <algorithm>
+#include <memory>
 
 #include "graph/calculator.h"
+#include "ops/gl/gl_context.h"
+#include "ops/gl/gl_image.h"
 #include "util/image_to_tensor.h"
 #include "util/roi.h"
 
@@ -38,6 +47,36 @@ class ImageToTensor : public Calculator {
     else throw GraphError(cc.node().name + ": border must be ZERO or REPLICATE");
     max_batch_ = std::max<int64_t>(1, static_cast<int64_t>(side_number(cc, "MAX_BATCH", 1)));
     with_rois_ = cc.has_input("ROIS");
+    GraphServices& s = cc.services();
+    if (s.device == "gl") {
+      if (!s.gl_context) throw GraphError(cc.node().name + ": device 'gl' without a GL context");
+      gl_ = s.gl_context;
+      gl_->make_current();
+      try {
+        if (!s.gl_frame_cache) s.gl_frame_cache = std::make_shared<gl::GlFrameCache>(gl_);
+        frames_ = s.gl_frame_cache;
+        cropper_.reset(new gl::GlImageCropper(gl_.get(), w_, h_, border_, scale_, offset_,
+                                              static_cast<int>(std::min<int64_t>(max_batch_, 65535))));
+      } catch (...) {
+        gl_->release_current();
+        throw;
+      }
+      gl_->release_current();
+      s.report["image_to_tensor." + std::to_string(w_) + "x" + std::to_string(h_)] =
+          "gl (" + gl_->info().gl_renderer + ")";
+    }
+  }
+
+  ~ImageToTensor() override {
+    if (cropper_) {
+      try {
+        gl_->make_current();
+        cropper_.reset();
+        gl_->release_current();
+      } catch (...) {
+        // The context could not be made current: its objects go with the context.
+      }
+    }
   }
 
   void process(CalculatorContext& cc) override {
@@ -53,6 +92,11 @@ class ImageToTensor : public Calculator {
     out.batch = batch;
     out.tensors.resize(1);
     out.per_item.assign(1, item);
+    if (cropper_) {
+      process_gl(cc, img, rois, batch, &out);
+      return;
+    }
+    out.on_gpu = false;
     const int64_t capacity = std::max<int64_t>(batch, max_batch_) * item;
     if (static_cast<int64_t>(out.tensors[0].size()) < capacity) out.tensors[0].resize(static_cast<size_t>(capacity));
     ImageView view;
@@ -72,6 +116,42 @@ class ImageToTensor : public Calculator {
   }
 
  private:
+  // The GL path of process(): rects on the CPU, frame upload (shared) and crop on the GPU.
+  void process_gl(CalculatorContext& cc, const ImageFrame& img, const std::vector<NormalizedRect>* rois,
+                  int batch, TensorBatch* out) {
+    rects_.resize(static_cast<size_t>(batch));
+    for (int b = 0; b < batch; ++b) {
+      RotatedRect roi = ImageRoiPixels(img.width, img.height, rois ? &(*rois)[b] : nullptr);
+      if (keep_aspect_) PadRoi(w_, h_, true, &roi);
+      if (b == 0 && cc.has_output("LETTERBOX"))
+        cc.output<Letterbox>("LETTERBOX").tensor_to_image = RoiToImageMatrix(roi, img.width, img.height);
+      rects_[b] = RotatedRectPx{roi.center_x, roi.center_y, roi.width, roi.height, roi.rotation};
+    }
+    ImageView view;
+    view.data = img.data;
+    view.width = img.width;
+    view.height = img.height;
+    view.row_stride_bytes = static_cast<int>(img.row_stride);
+    view.channels = img.pixel_stride;
+    gl_->make_current();
+    try {
+      const gl::GlFrame& frame = frames_->get(view, cc.services().frame_index);
+      cropper_->crop(frame, rects_.data(), batch);
+    } catch (...) {
+      gl_->release_current();
+      throw;
+    }
+    gl_->release_current();
+    out->on_gpu = true;
+    out->gl_buffer = cropper_->output_buffer();
+    out->gl_offset_bytes = 0;
+  }
+
+  std::shared_ptr<gl::GlContext> gl_;
+  std::shared_ptr<gl::GlFrameCache> frames_;
+  std::unique_ptr<gl::GlImageCropper> cropper_;
+  std::vector<RotatedRectPx> rects_;
+
   int w_ = 0, h_ = 0;
   bool keep_aspect_ = false, with_rois_ = false;
   float scale_ = 1.f / 255.f, offset_ = 0.f;

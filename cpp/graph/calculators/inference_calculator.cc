@@ -1,6 +1,7 @@
 // Inference: runs a model on a batch of input tensors with the engine's interpreter.
 //
-//   TENSORS (TensorBatch): input batch, tensors[0] holds batch * model input floats
+//   TENSORS (TensorBatch): input batch, tensors[0] holds batch * model input floats, or on
+//            device "gl" a GPU tensor (TensorBatch::on_gpu) consumed without a CPU round trip
 //   TENSORS (output, TensorBatch): one buffer per model output, batch-major
 //   side MAX_BATCH (int, optional): largest batch; output buffers are sized for it at open
 //   options { model: "face_landmark" }   a bundled model name, resolved in services.models_dir
@@ -77,7 +78,11 @@ class Inference : public Calculator {
     if (!cc.input_present("TENSORS")) return;
     const TensorBatch& in = cc.input_as<TensorBatch>("TENSORS");
     if (in.batch <= 0) return;
-    if (in.tensors.empty() || static_cast<int64_t>(in.tensors[0].size()) < in.batch * in_elems_)
+    if (in.on_gpu) {
+      if (!gl_exec_) throw GraphError(cc.node().name + ": a GPU input tensor needs device 'gl'");
+      if (in.per_item.empty() || in.per_item[0] != in_elems_)
+        throw GraphError(cc.node().name + ": GPU input items do not match the model input size");
+    } else if (in.tensors.empty() || static_cast<int64_t>(in.tensors[0].size()) < in.batch * in_elems_)
       throw GraphError(cc.node().name + ": input batch is smaller than the model input");
     TensorBatch& out = cc.output<TensorBatch>("TENSORS");
     out.batch = in.batch;
@@ -89,14 +94,20 @@ class Inference : public Calculator {
         out.tensors[j].resize(static_cast<size_t>(capacity * out_elems_[j]));
       out_ptrs_[j] = out.tensors[j].data();
     }
-    const float* in_ptr = in.tensors[0].data();
     if (interp_) {
+      const float* in_ptr = in.tensors[0].data();
       interp_->run(in.batch, &in_ptr, out_ptrs_.data());
       return;
     }
     gl_->make_current();
     try {
-      gl_exec_->run(in.batch, &in_ptr, out_ptrs_.data());
+      if (in.on_gpu) {
+        gl_exec_->run_from_buffer(in.batch, in.gl_buffer, static_cast<size_t>(in.gl_offset_bytes),
+                                  out_ptrs_.data());
+      } else {
+        const float* in_ptr = in.tensors[0].data();
+        gl_exec_->run(in.batch, &in_ptr, out_ptrs_.data());
+      }
     } catch (...) {
       gl_->release_current();
       throw;

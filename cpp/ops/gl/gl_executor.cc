@@ -497,6 +497,37 @@ void GlExecutor::run_pass(int batch, int first, const float* const* inputs, floa
     gl.BufferSubData(gles::kShaderStorageBuffer, 0, static_cast<GLsizeiptr>(n * batch * sizeof(float)),
                      inputs[i] + n * first);
   }
+  dispatch_and_read(batch, first, outputs);
+}
+
+void GlExecutor::run_from_buffer(int batch, GLuint input_buffer, size_t offset_bytes, float* const* outputs) {
+  if (batch < 1) throw ModelError("batch must be >= 1");
+  if (input_info_.size() != 1)
+    throw ModelError("run_from_buffer needs a model with one input, this one has " +
+                     std::to_string(input_info_.size()));
+  if (offset_bytes % 4 != 0) throw ModelError("run_from_buffer: offset must be a multiple of 4");
+  if (!ctx_->is_current()) ctx_->make_current();
+  Impl& im = *impl_;
+  const GlesApi& gl = ctx_->gl();
+  const size_t sample_bytes = static_cast<size_t>(input_info_[0].num_elements()) * sizeof(float);
+  const GLuint dst = im.tensor_buffer[im.root[im.input_ids[0]]];
+  for (int first = 0; first < batch; first += max_batch_) {
+    const int n = std::min(max_batch_, batch - first);
+    gl.BindBuffer(gles::kCopyReadBuffer, input_buffer);
+    gl.BindBuffer(gles::kCopyWriteBuffer, dst);
+    gl.CopyBufferSubData(gles::kCopyReadBuffer, gles::kCopyWriteBuffer,
+                         static_cast<GLintptr>(offset_bytes + sample_bytes * static_cast<size_t>(first)), 0,
+                         static_cast<GLsizeiptr>(sample_bytes * static_cast<size_t>(n)));
+    gl.BindBuffer(gles::kCopyReadBuffer, 0);
+    gl.BindBuffer(gles::kCopyWriteBuffer, 0);
+    ctx_->check_error("GL executor: copying the input buffer");
+    dispatch_and_read(n, first, outputs);
+  }
+}
+
+void GlExecutor::dispatch_and_read(int batch, int first, float* const* outputs) {
+  Impl& im = *impl_;
+  const GlesApi& gl = ctx_->gl();
   GLuint current = 0;
   for (const GlDispatch& d : im.dispatches) {
     if (d.program != current) {

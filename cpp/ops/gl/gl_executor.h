@@ -67,9 +67,21 @@ class GlExecutor {
   // likewise. batch >= 1; batches above max_batch run as several passes.
   void run(int batch, const float* const* inputs, float* const* outputs);
 
+  // As run() for a single-input model whose input already lies on this context's GPU:
+  // `batch` samples of inputs()[0].num_elements() floats each, sample-major, starting at byte
+  // offset_bytes (a multiple of 4) of SSBO input_buffer. They are copied GPU-side
+  // (glCopyBufferSubData) into the input tensor's storage; nothing is uploaded from the CPU.
+  // Writes to input_buffer by shaders must be made visible by the caller
+  // (GL_BUFFER_UPDATE_BARRIER_BIT) beforehand. Throws ModelError for a model with several
+  // inputs or a bad batch / offset.
+  void run_from_buffer(int batch, GLuint input_buffer, size_t offset_bytes, float* const* outputs);
+
  private:
   struct Impl;
   void run_pass(int batch, int first, const float* const* inputs, float* const* outputs);
+  // Replays the dispatch list on `batch` samples already in the input storage and reads the
+  // outputs into outputs[j] + first * numel.
+  void dispatch_and_read(int batch, int first, float* const* outputs);
 
   GlContext* ctx_;
   int max_batch_;
