@@ -57,10 +57,12 @@ struct Interpreter::Arena {
 };
 
 Interpreter::Interpreter(ModelDef model, const InterpreterOptions& options) : options_(options) {
+  if (options_.pool) options_.num_threads = options_.pool->size();
   if (options_.num_threads < 1 || options_.num_threads > 256)
     throw ModelError("num_threads must be in 1..256, got " + std::to_string(options_.num_threads));
   build_plan(std::move(model));
-  if (options_.num_threads > 1) pool_.reset(new ThreadPool(options_.num_threads));
+  if (options_.pool && options_.num_threads > 1) pool_ = options_.pool;
+  else if (options_.num_threads > 1) pool_ = std::make_shared<ThreadPool>(options_.num_threads);
 }
 
 Interpreter::~Interpreter() = default;

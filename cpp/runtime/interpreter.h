@@ -23,7 +23,10 @@
 namespace fmn {
 
 struct InterpreterOptions {
-  int num_threads = 1;        // >= 1
+  int num_threads = 1;        // >= 1; ignored when `pool` is given (its size counts)
+  // A pool shared with other work of the caller (e.g. every model of a FaceMesh graph), so
+  // that one set of worker threads serves them all. Null: the interpreter makes its own.
+  std::shared_ptr<ThreadPool> pool;
   bool tuned_kernels = true;  // false: reference kernels only (the oracle)
   bool fuse = true;           // false: no fusion pass (every tensor stays observable)
 };
@@ -91,7 +94,7 @@ class Interpreter {
   std::vector<void*> constant_ptr_;                      // per tensor: constant data or null
   std::vector<int64_t> arena_offset_;                    // per tensor: offset in an arena, or -1
   size_t arena_bytes_ = 0, scratch_bytes_ = 0, constant_bytes_ = 0;
-  std::unique_ptr<ThreadPool> pool_;
+  std::shared_ptr<ThreadPool> pool_;
   ModelDef model_;
 };
 

@@ -234,12 +234,15 @@ TEST(conv_random_shapes) {
 TEST(conv_pointwise_random) {
   std::mt19937 rng(99);
   fmn::ThreadPool pool(2);
-  for (int iter = 0; iter < 80; ++iter) {
+  for (int iter = 0; iter < 120; ++iter) {
     ConvCase c;
     c.n = 1 + static_cast<int>(rng() % 3);
     c.h = 1 + static_cast<int>(rng() % 20);
     c.w = 1 + static_cast<int>(rng() % 20);
     c.ic = 1 + static_cast<int>(rng() % 140);
+    // Every third case takes a reduction length with a fully unrolled tile.
+    static const int fixed_k[] = {16, 24, 32};
+    if (iter % 3 == 0) c.ic = fixed_k[(iter / 3) % 3];
     c.oc = 1 + static_cast<int>(rng() % 150);
     c.kh = c.kw = 1;
     randomize_epilogue(c, rng);

@@ -133,3 +133,56 @@ def test_random_corruption_never_crashes(tmp_path):
             m.run([np.zeros(m.inputs[0]["shape"], np.float32)]) if m.inputs[0]["shape"] != x.shape else m.run([x])
         except ValueError:
             pass
+
+
+def _rewrite_model(tmp_path, name, edit):
+    """Re-serialises a bundled model after `edit(ModelT)`, with LiteRT's schema bindings."""
+    schema = pytest.importorskip("ai_edge_litert.schema_py_generated")
+    flatbuffers = pytest.importorskip("flatbuffers")
+    buf = fm.model_path(name).read_bytes()
+    model = schema.ModelT.InitFromObj(schema.Model.GetRootAsModel(buf, 0))
+    edit(model, schema)
+    b = flatbuffers.Builder(len(buf) + 4096)
+    b.Finish(model.Pack(b), file_identifier=b"TFL3")
+    p = tmp_path / f"edited_{name}.tflite"
+    p.write_bytes(bytes(b.Output()))
+    return p
+
+
+def test_rewritten_model_still_loads(tmp_path):
+    """The rewriting used below is faithful: an unedited round trip runs as before."""
+    p = _rewrite_model(tmp_path, "face_detection_short_range", lambda m, s: None)
+    x = np.random.default_rng(1).uniform(-1, 1, (1, 128, 128, 3)).astype(np.float32)
+    a = fm.Model(p, device="cpu").run([x])
+    b = fm.Model("face_detection_short_range", device="cpu").run([x])
+    for p_, q in zip(a, b):
+        np.testing.assert_array_equal(p_, q)
+
+
+def test_unsupported_builtin_op_is_named(tmp_path):
+    def edit(m, schema):
+        for oc in m.operatorCodes:
+            if max(oc.builtinCode, oc.deprecatedBuiltinCode) == schema.BuiltinOperator.MAX_POOL_2D:
+                oc.builtinCode = schema.BuiltinOperator.L2_POOL_2D
+                oc.deprecatedBuiltinCode = schema.BuiltinOperator.L2_POOL_2D
+    with pytest.raises(ValueError, match="unsupported operator L2_POOL_2D"):
+        fm.Model(_rewrite_model(tmp_path, "face_detection_short_range", edit), device="cpu")
+
+
+def test_unknown_custom_op_is_named(tmp_path):
+    def edit(m, schema):
+        for oc in m.operatorCodes:
+            if oc.customCode == b"TransformLandmarks":
+                oc.customCode = b"MysteryOp"
+    with pytest.raises(ValueError, match="MysteryOp"):
+        fm.Model(_rewrite_model(tmp_path, "face_landmark_with_attention", edit), device="cpu")
+
+
+def test_inconsistent_shape_is_rejected(tmp_path):
+    def edit(m, schema):
+        t = m.subgraphs[0].tensors[m.subgraphs[0].outputs[0]]
+        shape = [int(v) for v in t.shape]
+        shape[-1] += 1                  # the model now claims an output its ops do not compute
+        t.shape = shape
+    with pytest.raises(ValueError, match="shape"):
+        fm.Model(_rewrite_model(tmp_path, "face_landmark", edit), device="cpu")

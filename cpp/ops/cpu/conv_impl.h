@@ -21,7 +21,9 @@ namespace cpu {
 
 // One tile: MR rows (pixels) x NB panels. a[s * kConvMaxRows + r]: segment s of row r.
 // w: the group's packed weights; out/res: row 0's first channel of the group, rows out_c apart.
-template <class V, int MR, int NB>
+// KFIX > 0: one segment of exactly KFIX floats, fully unrolled (small pointwise convs, where
+// the loop's overhead would cost as much as the arithmetic).
+template <class V, int MR, int NB, int KFIX = 0>
 void conv_tile(const ConvPlan& p, const float* const* a, int nseg, int seglen,
                const float* w, int oc0, float* out, const float* res) {
   using Reg = typename V::Reg;
@@ -32,7 +34,22 @@ void conv_tile(const ConvPlan& p, const float* const* a, int nseg, int seglen,
     const Reg b = V::load(p.bias + oc0 + j * L);
     for (int r = 0; r < MR; ++r) acc[r][j] = b;
   }
-  for (int s = 0; s < nseg; ++s) {
+  if constexpr (KFIX > 0) {
+    (void)nseg;
+    (void)seglen;
+    const float* ar[MR];
+    for (int r = 0; r < MR; ++r) ar[r] = a[r];
+    FMN_UNROLL for (int k = 0; k < KFIX; ++k) {
+      Reg wv[NB];
+      for (int j = 0; j < NB; ++j) wv[j] = V::load(w + j * L);
+      w += NB * L;
+      FMN_UNROLL for (int r = 0; r < MR; ++r) {
+        const Reg x = V::bcast(ar[r] + k);
+        FMN_UNROLL for (int j = 0; j < NB; ++j) acc[r][j] = V::fma(x, wv[j], acc[r][j]);
+      }
+    }
+  }
+  for (int s = 0; KFIX == 0 && s < nseg; ++s) {
     const float* ar[MR];
     for (int r = 0; r < MR; ++r) ar[r] = a[s * kConvMaxRows + r];
     for (int k = 0; k < seglen; ++k) {
@@ -62,15 +79,40 @@ void conv_tile(const ConvPlan& p, const float* const* a, int nseg, int seglen,
 using ConvTileFn = void (*)(const ConvPlan&, const float* const*, int, int, const float*, int,
                            float*, const float*);
 
-// The tile instantiations, indexed [group width][rows].
+// Reduction lengths with a fully unrolled pointwise tile (full tiles only).
+constexpr int kConvFixedK[] = {16, 24, 32};
+constexpr int kConvNumFixedK = 3;
+template <class V>
+int conv_fixed_k_index(int k) {
+  for (int i = 0; i < kConvNumFixedK; ++i)
+    if (kConvFixedK[i] == k) return i;
+  return -1;
+}
+
+// The last group may be narrower than the others and its tiles as tall as theirs: tile
+// heights must not grow with the group width.
+template <class V, int NB = 2>
+constexpr bool conv_mr_non_increasing() {
+  if constexpr (NB > V::kMaxNb)
+    return true;
+  else
+    return V::mr(NB) <= V::mr(NB - 1) && conv_mr_non_increasing<V, NB + 1>();
+}
+
+// The tile instantiations, indexed [group width][rows], and the fully unrolled full-height
+// pointwise ones, indexed [group width][conv_fixed_k_index].
 template <class V>
 struct ConvTileTable {
   ConvTileFn fn[V::kMaxNb + 1][kConvMaxRows + 1] = {};
+  ConvTileFn fixed_k[V::kMaxNb + 1][kConvNumFixedK] = {};
   ConvTileTable() { fill<1>(); }
   template <int NB>
   void fill() {
     if constexpr (NB <= V::kMaxNb) {
       fill_rows<NB, V::mr(NB)>();
+      fixed_k[NB][0] = &conv_tile<V, V::mr(NB), NB, kConvFixedK[0]>;
+      fixed_k[NB][1] = &conv_tile<V, V::mr(NB), NB, kConvFixedK[1]>;
+      fixed_k[NB][2] = &conv_tile<V, V::mr(NB), NB, kConvFixedK[2]>;
       fill<NB + 1>();
     }
   }
@@ -133,6 +175,8 @@ void conv_items(const ConvPlan& p, const RunArgs& ra, int64_t begin, int64_t end
   const int64_t m_total = p.pixels();
   const int64_t k_total = static_cast<int64_t>(g.k_h) * g.k_w * g.in_c;
   static const ConvTileTable<V> table;
+  static_assert(conv_mr_non_increasing<V>(), "tile height grows with group width");
+  const int fixed_k = p.pointwise ? conv_fixed_k_index<V>(g.in_c) : -1;
   const float* a[kConvMaxTaps * kConvMaxRows];
   int nseg = 0, seglen = 0, rows = 0;
   int64_t m0 = 0;
@@ -162,7 +206,9 @@ void conv_items(const ConvPlan& p, const RunArgs& ra, int64_t begin, int64_t end
     const float* w = p.weights + static_cast<int64_t>(grp) * p.nb * L * k_total;
     float* out = ra.out + m0 * g.out_c + oc0;
     const float* res = p.ep.has_residual ? ra.residual + m0 * g.out_c + oc0 : nullptr;
-    table.fn[nb][rows](p, a, nseg, seglen, w, oc0, out, res);
+    const ConvTileFn fn =
+        fixed_k >= 0 && rows == V::mr(nb) ? table.fixed_k[nb][fixed_k] : table.fn[nb][rows];
+    fn(p, a, nseg, seglen, w, oc0, out, res);
     if (++grp == p.groups) {
       grp = 0;
       ++tile;

@@ -20,7 +20,7 @@ namespace fmn {
 namespace cpu {
 
 constexpr int kConvMaxTaps = 64;  // k_h * k_w limit; the backend declines larger filters
-constexpr int kConvMaxRows = 14;  // largest conv tile height over all instruction sets
+constexpr int kConvMaxRows = 12;  // largest conv tile height over all instruction sets
 
 // Geometry of one conv / depthwise node; pad_* is TFLite's implicit padding before.
 struct ConvGeometry {

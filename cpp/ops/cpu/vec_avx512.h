@@ -13,7 +13,7 @@ struct VecAvx512 {
   static constexpr int kLanes = 16;
   static constexpr int kMaxNb = 4;  // conv group width in panels
   // Tile rows per group width: nb * mr accumulators stay within the 32 vector registers.
-  static constexpr int mr(int nb) { return nb == 1 ? 14 : nb == 2 ? 12 : nb == 3 ? 8 : 6; }
+  static constexpr int mr(int nb) { return nb <= 2 ? 12 : nb == 3 ? 8 : 6; }
 
   static FMN_VEC_INLINE __mmask16 mask(int n) {
     return static_cast<__mmask16>((1u << n) - 1u);

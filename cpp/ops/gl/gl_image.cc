@@ -2,18 +2,51 @@
 #include "ops/gl/gl_image.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstring>
 #include <stdexcept>
 #include <string>
+
+// The per-block values X0, Y0, W0 must be rounded as OpenCV rounds them: no contraction.
+#if defined(__clang__)
+#pragma clang fp contract(off)
+#elif defined(__GNUC__)
+#pragma GCC optimize("fp-contract=off")
+#endif
 
 namespace fmn {
 namespace gl {
 namespace {
 
 constexpr int kHeaderWords = 4;   // src width, height, row stride (bytes), channels
-constexpr int kRectWords = 20;    // flag, X: c ax ay, Y: c ax ay (3 words each), pad
-constexpr double kCoordLimit = 1073741824.0;  // 2^30 in 1/32 pixel: |coordinate| < 2^25 px
+constexpr int kBlockWords = 18;   // per (rect, row, block): X c0 c1 c2, Y c0 c1 c2, 3 words each
+constexpr long double kCoordLimit = 1073741824.0L;  // 2^30 in 1/32 pixel: |coordinate| < 2^25 px
+// Largest |m6 * x1 / W0| kept on the GPU: the dropped third-order term is then below
+// 2^30 * 1e-18 ~ 1e-9 of a 1/32 pixel.
+constexpr double kMaxProjective = 1e-6;
+
+// OpenCV's warp blocks for an out_w x out_h output: rows of bw0-column blocks.
+int block_width(int out_w, int out_h) {
+  const int bh0 = std::min(16, out_h);
+  return std::min(1024 / bh0, out_w);
+}
+
+// v in 32.64 fixed point (words[0] least significant), from a long double: the sum of its
+// leading double and the remainder, each rounded to 2^-64.
+void to_fixed96_long(long double v, uint32_t words[3]) {
+  const double hi = static_cast<double>(v);
+  const double lo = static_cast<double>(v - static_cast<long double>(hi));
+  uint32_t a[3], b[3];
+  to_fixed96(hi, a);
+  to_fixed96(lo, b);
+  uint64_t carry = 0;
+  for (int i = 0; i < 3; ++i) {
+    const uint64_t t = static_cast<uint64_t>(a[i]) + b[i] + carry;
+    words[i] = static_cast<uint32_t>(t);
+    carry = t >> 32;
+  }
+}
 
 // Makes ctx current for a destructor's cleanup; false when it cannot be.
 bool make_current_quietly(GlContext* ctx) {
@@ -45,7 +78,7 @@ uvec3 add96(uvec3 a, uvec3 b) {
   return r;
 }
 
-// a * k mod 2^96 for 0 <= k < 2^16.
+// a * k mod 2^96.
 uvec3 mul96(uvec3 a, uint k) {
   uint h0, l0, h1, l1, c;
   umulExtended(a.x, k, h0, l0);
@@ -59,9 +92,52 @@ uvec3 mul96(uvec3 a, uint k) {
 
 uvec3 load96(uint i) { return uvec3(prm[i], prm[i + 1u], prm[i + 2u]); }
 
-// c + ax * x + ay * y rounded half to even (32.64 fixed point in, int out).
-int coord(uint base, uint x, uint y) {
-  uvec3 v = add96(add96(load96(base), mul96(load96(base + 3u), x)), mul96(load96(base + 6u), y));
+uvec3 neg96(uvec3 a) { return add96(~a, uvec3(1u, 0u, 0u)); }
+
+// Bit i (0..95) of a.
+uint bit96(uvec3 a, int i) { return (a[i >> 5] >> uint(i & 31)) & 1u; }
+
+// True when any bit below i (1..95) of a is set.
+bool any_below96(uvec3 a, int i) {
+  uvec3 m = uvec3(i >= 32 ? 0xffffffffu : (1u << uint(i)) - 1u,
+                  i >= 64 ? 0xffffffffu : (i <= 32 ? 0u : (1u << uint(i - 32)) - 1u),
+                  i <= 64 ? 0u : (1u << uint(i - 64)) - 1u);
+  return any(notEqual(a & m, uvec3(0u)));
+}
+
+// a with the bits below i (1..95) cleared.
+uvec3 clear_below96(uvec3 a, int i) {
+  uvec3 m = uvec3(i >= 32 ? 0u : ~((1u << uint(i)) - 1u),
+                  i >= 64 ? 0u : (i <= 32 ? 0xffffffffu : ~((1u << uint(i - 32)) - 1u)),
+                  i <= 64 ? 0xffffffffu : ~((1u << uint(i - 64)) - 1u));
+  return a & m;
+}
+
+// a + 2^i (0 <= i < 96).
+uvec3 add_pow2_96(uvec3 a, int i) {
+  uvec3 p = uvec3(0u);
+  p[i >> 5] = 1u << uint(i & 31);
+  return add96(a, p);
+}
+
+// v rounded half to even to 53 significant bits, as a double result would be.
+uvec3 round_to_double(uvec3 v) {
+  bool negative = (v.z >> 31) != 0u;
+  uvec3 m = negative ? neg96(v) : v;
+  int msb = m.z != 0u ? 64 + findMSB(m.z) : (m.y != 0u ? 32 + findMSB(m.y) : findMSB(m.x));
+  int p = msb - 52;  // the unit in the last place is bit p
+  if (p <= 0) return v;
+  bool up = bit96(m, p - 1) != 0u && (bit96(m, p) != 0u || (p >= 2 && any_below96(m, p - 1)));
+  m = clear_below96(m, p);
+  if (up) m = add_pow2_96(m, p);
+  return negative ? neg96(m) : m;
+}
+
+// c0 + c1 * x1 + c2 * x1^2 rounded to a double, then half to even to an int (32.64 fixed
+// point in, int out).
+int coord(uint base, uint x1) {
+  uvec3 v = add96(add96(load96(base), mul96(load96(base + 3u), x1)), mul96(load96(base + 6u), x1 * x1));
+  v = round_to_double(v);
   int ip = int(v.z);
   if (v.y > 0x80000000u || (v.y == 0x80000000u && (v.x != 0u || (ip & 1) != 0))) ip += 1;
   return ip;
@@ -72,11 +148,13 @@ uint byte_at(int off) { return (src[off >> 2] >> (uint(off & 3) * 8u)) & 255u; }
 void main() {
   uint x = gl_GlobalInvocationID.x, y = gl_GlobalInvocationID.y, b = gl_GlobalInvocationID.z;
   if (x >= uint(OUT_W) || y >= uint(OUT_H)) return;
-  uint base = uint(HEADER_WORDS) + b * uint(RECT_WORDS);
-  if (prm[base] != 0u) return;
+  if (prm[uint(HEADER_WORDS) + b] != 0u) return;
+  uint block = x / uint(BLOCK_W), x1 = x - block * uint(BLOCK_W);
+  uint base = uint(HEADER_WORDS) + gl_NumWorkGroups.z +
+              ((b * uint(OUT_H) + y) * uint(NUM_BLOCKS) + block) * uint(BLOCK_WORDS);
   int sw = int(prm[0]), sh = int(prm[1]), stride = int(prm[2]), cn = int(prm[3]);
-  int X = coord(base + 1u, x, y);
-  int Y = coord(base + 10u, x, y);
+  int X = coord(base, x1);
+  int Y = coord(base + 9u, x1);
   int sx = clamp(X >> 5, -32768, 32767);
   int sy = clamp(Y >> 5, -32768, 32767);
   int fx = X & 31, fy = Y & 31;
@@ -228,8 +306,10 @@ GlImageCropper::GlImageCropper(GlContext* ctx, int out_w, int out_h, Border bord
   if (!ctx->is_current()) ctx->make_current();
   std::string src = "#version 310 es\nprecision highp float;\nprecision highp int;\n";
   src += "#define OUT_W " + std::to_string(out_w) + "\n#define OUT_H " + std::to_string(out_h) + "\n";
-  src += "#define HEADER_WORDS " + std::to_string(kHeaderWords) + "\n#define RECT_WORDS " +
-         std::to_string(kRectWords) + "\n";
+  const int bw0 = block_width(out_w, out_h);
+  src += "#define HEADER_WORDS " + std::to_string(kHeaderWords) + "\n#define BLOCK_WORDS " +
+         std::to_string(kBlockWords) + "\n#define BLOCK_W " + std::to_string(bw0) + "\n#define NUM_BLOCKS " +
+         std::to_string((out_w + bw0 - 1) / bw0) + "\n";
   if (border == Border::kZero) src += "#define ZERO_BORDER 1\n";
   src += kCropShader;
   const GlesApi& gl = ctx->gl();
@@ -264,24 +344,60 @@ GlImageCropper::~GlImageCropper() {
   gl.GetError();
 }
 
+size_t GlImageCropper::param_words(int n) const {
+  const int bw0 = block_width(out_w_, out_h_);
+  const size_t blocks = static_cast<size_t>((out_w_ + bw0 - 1) / bw0) * static_cast<size_t>(out_h_);
+  return kHeaderWords + static_cast<size_t>(n) * (1 + blocks * kBlockWords);
+}
+
 void GlImageCropper::reserve(int n) {
   if (n <= capacity_) return;
   const GlesApi& gl = ctx_->gl();
   const size_t out_bytes = static_cast<size_t>(n) * static_cast<size_t>(floats_per_item()) * sizeof(float);
   const long long limit = ctx_->info().limits.ssbo_block_bytes;
-  if (limit > 0 && static_cast<long long>(out_bytes) > limit)
+  if (limit > 0 && (static_cast<long long>(out_bytes) > limit || static_cast<long long>(param_words(n) * 4) > limit))
     throw GlError("GlImageCropper: " + std::to_string(n) + " crops need " + std::to_string(out_bytes) +
                   " bytes, above GL_MAX_SHADER_STORAGE_BLOCK_SIZE");
   gl.BindBuffer(gles::kShaderStorageBuffer, out_buffer_);
   gl.BufferData(gles::kShaderStorageBuffer, static_cast<GLsizeiptr>(out_bytes), nullptr, gles::kDynamicCopy);
   gl.BindBuffer(gles::kShaderStorageBuffer, param_buffer_);
-  gl.BufferData(gles::kShaderStorageBuffer,
-                static_cast<GLsizeiptr>((kHeaderWords + static_cast<size_t>(n) * kRectWords) * 4), nullptr,
+  gl.BufferData(gles::kShaderStorageBuffer, static_cast<GLsizeiptr>(param_words(n) * 4), nullptr,
                 gles::kDynamicDraw);
   gl.BindBuffer(gles::kShaderStorageBuffer, 0);
   ctx_->check_error("GlImageCropper: allocating buffers");
   capacity_ = n;
-  params_.assign(kHeaderWords + static_cast<size_t>(n) * kRectWords, 0u);
+  params_.assign(param_words(n), 0u);
+}
+
+bool GlImageCropper::block_coefficients(const RotatedRectPx& r, uint32_t* out) const {
+  const std::array<double, 9> m = CropSamplingMatrix(r, out_w_, out_h_);
+  const int bw0 = block_width(out_w_, out_h_);
+  for (int y = 0; y < out_h_; ++y) {
+    for (int x = 0; x < out_w_; x += bw0) {
+      const int last = std::min(bw0, out_w_ - x) - 1;
+      // As warpPerspective computes them, in double.
+      const double X0 = m[0] * x + m[1] * y + m[2];
+      const double Y0 = m[3] * x + m[4] * y + m[5];
+      const double W0 = m[6] * x + m[7] * y + m[8];
+      const double W1 = W0 + m[6] * last;
+      if (!(W0 != 0.0) || !(W1 != 0.0) || (W0 < 0.0) != (W1 < 0.0) || !std::isfinite(W0)) return false;
+      // X(x1) = 32 (X0 + m0 x1) / (W0 (1 + q x1)), q = m6 / W0, to second order in q x1.
+      const long double q = static_cast<long double>(m[6]) / W0;
+      if (!(std::fabs(q * last) <= kMaxProjective)) return false;
+      const long double base[2] = {X0, Y0}, slope[2] = {m[0], m[3]};
+      for (int axis = 0; axis < 2; ++axis) {
+        const long double a = 32.0L * base[axis] / W0, b = 32.0L * slope[axis] / W0;
+        const long double c[3] = {a, b - a * q, (a * q - b) * q};
+        const long double end = c[0] + c[1] * last + c[2] * last * last;
+        if (!(std::fabs(c[0]) < kCoordLimit) || !(std::fabs(end) < kCoordLimit) ||
+            !(std::fabs(c[1]) < kCoordLimit))
+          return false;
+        for (int k = 0; k < 3; ++k) to_fixed96_long(c[k], out + axis * 9 + k * 3);
+      }
+      out += kBlockWords;
+    }
+  }
+  return true;
 }
 
 void GlImageCropper::crop(const GlFrame& frame, const RotatedRectPx* rects, int n) {
@@ -293,46 +409,18 @@ void GlImageCropper::crop(const GlFrame& frame, const RotatedRectPx* rects, int 
   params_[1] = static_cast<uint32_t>(img.height);
   params_[2] = static_cast<uint32_t>(img.row_stride_bytes);
   params_[3] = static_cast<uint32_t>(img.channels);
+  const size_t per_rect = (param_words(1) - kHeaderWords - 1);
   std::vector<int> fallback;
   for (int b = 0; b < n; ++b) {
-    uint32_t* p = &params_[kHeaderWords + static_cast<size_t>(b) * kRectWords];
-    const std::array<double, 9> m = CropSamplingMatrix(rects[b], out_w_, out_h_);
-    // Affine form in 1/32 pixel: X = m2*s + m0*s * x + m1*s * y (Y likewise), s = 32 / m8.
-    bool gpu = m[8] != 0.0 && std::isfinite(m[8]);
-    double coef[6] = {0, 0, 0, 0, 0, 0};
-    if (gpu) {
-      const double proj = std::abs(m[6]) * (out_w_ - 1) + std::abs(m[7]) * (out_h_ - 1);
-      const double s = 32.0 / m[8];
-      coef[0] = m[2] * s;
-      coef[1] = m[0] * s;
-      coef[2] = m[1] * s;
-      coef[3] = m[5] * s;
-      coef[4] = m[3] * s;
-      coef[5] = m[4] * s;
-      gpu = proj <= 1e-12 * std::abs(m[8]);
-      for (int axis = 0; axis < 2 && gpu; ++axis) {
-        const double* c = coef + axis * 3;
-        for (int corner = 0; corner < 4; ++corner) {
-          const double x = (corner & 1) ? out_w_ - 1 : 0, y = (corner & 2) ? out_h_ - 1 : 0;
-          const double v = c[0] + c[1] * x + c[2] * y;
-          if (!(std::abs(v) < kCoordLimit) || !(std::abs(c[0]) < kCoordLimit) ||
-              !(std::abs(c[1]) < kCoordLimit) || !(std::abs(c[2]) < kCoordLimit))
-            gpu = false;
-        }
-      }
-    }
-    p[0] = gpu ? 0u : 1u;
-    if (gpu) {
-      for (int k = 0; k < 6; ++k) to_fixed96(coef[k], p + 1 + 3 * k);
-    } else {
-      fallback.push_back(b);
-    }
+    uint32_t* coef = &params_[kHeaderWords + static_cast<size_t>(n) + static_cast<size_t>(b) * per_rect];
+    const bool gpu = block_coefficients(rects[b], coef);
+    params_[kHeaderWords + static_cast<size_t>(b)] = gpu ? 0u : 1u;
+    if (!gpu) fallback.push_back(b);
   }
+  const size_t words = kHeaderWords + static_cast<size_t>(n) * (1 + per_rect);
   const GlesApi& gl = ctx_->gl();
   gl.BindBuffer(gles::kShaderStorageBuffer, param_buffer_);
-  gl.BufferSubData(gles::kShaderStorageBuffer, 0,
-                   static_cast<GLsizeiptr>((kHeaderWords + static_cast<size_t>(n) * kRectWords) * 4),
-                   params_.data());
+  gl.BufferSubData(gles::kShaderStorageBuffer, 0, static_cast<GLsizeiptr>(words * 4), params_.data());
   gl.BindBuffer(gles::kShaderStorageBuffer, 0);
   gl.UseProgram(program_);
   gl.BindBufferBase(gles::kShaderStorageBuffer, 0, frame.buffer());

@@ -10,22 +10,31 @@
 //     the 4-tap sum is rounded with (sum + 2^14) >> 15; the border rules (zero / replicate,
 //     the "all four taps inside" test on width-1 / height-1, short saturation) are the same;
 //   - the float conversion reads a 256-entry table filled with std::fma(v, scale, offset).
-// What differs: GLSL ES 3.10 has no double. The shader evaluates the coordinate
-//   X(x, y) = c + ax * x + ay * y   (1/32 pixel units, ax = m0 * 32 / m8, ...)
-// exactly in 96-bit two's-complement fixed point (32 integer bits, 64 fraction bits, integer
-// instructions only: umulExtended / uaddCarry), from coefficients that the CPU rounds from
-// double to 2^-64. OpenCV instead rounds each double operation of
-// ((m0*x0 + m1*y + m2) + m0*x1) * (32 / W0) (x0 = start of its 64-column block), an error of a
-// few units in 2^-52 of |X|. The rounded 1/32-pixel coordinate therefore differs only when X
-// lies within about 1e-11 of a half-integer and OpenCV's rounding falls the other way
-// (exact ties from dyadic matrices are computed exactly by both and agree). Then one
-// coordinate moves by 1/32 pixel and the pixel by at most |neighbour difference| / 32 levels.
-// The projective terms m6, m7 are treated as zero: a rotated rect's sampling matrix is affine
-// up to rounding. tests/cpp/test_gl_image.cc measures the agreement with crop_to_uint8 on
-// random images and rects (in practice every value equal).
+// What differs: GLSL ES 3.10 has no double. OpenCV computes, per output row y and block of
+// bw0 columns starting at x0 (bw0 = min(1024 / min(16, H), W)), X0 = m0*x0 + m1*y + m2 and
+// W0 = m6*x0 + m7*y + m8 in double, then per pixel x0 + x1
+//   X = (X0 + m0*x1) * (32 / (W0 + m6*x1))        (Y likewise; 1/32 pixel units)
+// rounding each double operation. Here the CPU computes X0, Y0, W0 exactly as OpenCV does and
+// expands X in x1 to second order in q = m6 / W0 (long double):
+//   X(x1) = c0 + c1*x1 + c2*x1^2,  c0 = 32 X0 / W0,  c1 = b - c0 q,  c2 = (c0 q - b) q,
+//   b = 32 m0 / W0
+// (the dropped term is below 1e-9 of a 1/32 pixel: rects with |q x1| > 1e-6 go to the CPU).
+// The shader evaluates the polynomial exactly in 96-bit two's-complement fixed point (32
+// integer, 64 fraction bits, integer instructions only: umulExtended / uaddCarry), rounds it
+// to 53 significant bits as the final double product would be, then half-to-even to an int.
+// What remains: OpenCV also rounds m0*x1, the sum X0 + m0*x1 and 32/W to double before the
+// product. Where the exact value lies within about one double ulp of a half-integer, those
+// roundings can settle the tie the other way, and one coordinate moves by 1/32 pixel: the
+// value then differs by at most |tap difference| / 32 levels (<= 8 on noise). This happens at
+// ties of dyadic scales (e.g. a letterbox of width 491 into 128: source step 3.8359375 px).
+// Measured by tests/cpp/test_gl_image.cc over ~21.5M values (random rects, both borders, RGB
+// and RGBA, letterboxes): on uniform noise images 0.11% of uint8 values differ from
+// crop_to_uint8, 0.076% by more than 1 level, at most 8; on smooth images 0.03% differ,
+// 0.003% by more than 1 level, at most 2. A differing value is still one of the 256 table
+// values, and equal values are bitwise equal floats.
 //
-// Rects that the fixed-point form cannot represent (a coordinate beyond 2^25 pixels, m8 == 0,
-// or projective terms changing W by more than 1e-12 relative over the output) are cropped on
+// Rects that this form cannot represent (a coordinate beyond 2^25 pixels, W0 zero or W
+// changing sign within a block, |q x1| above 1e-6) are cropped on
 // the CPU by crop_to_tensor and uploaded into their slot instead: the result is exact either
 // way. GlImageCropper::cpu_fallbacks() counts them.
 //
@@ -117,6 +126,11 @@ class GlImageCropper {
 
  private:
   void reserve(int n);
+  // 32-bit words of the parameter buffer for n rects.
+  size_t param_words(int n) const;
+  // Writes rect r's per-(row, block) coordinate polynomials; false when the rect must be
+  // cropped on the CPU.
+  bool block_coefficients(const RotatedRectPx& r, uint32_t* out) const;
 
   GlContext* ctx_;
   int out_w_, out_h_;
