@@ -74,6 +74,7 @@ struct Packet {
   }
 };
 
+class ThreadPool;
 namespace gl {
 class GlContext;
 class GlFrameCache;
@@ -85,6 +86,8 @@ struct GraphServices {
   std::string models_dir;            // where model names resolve ("<dir>/<name>.tflite")
   std::string device = "cpu";        // inference backend: "cpu" or "gl" ("gl:N" resolved)
   int num_threads = 1;
+  // Worker threads shared by every calculator and model of the graph (null: single-threaded).
+  std::shared_ptr<ThreadPool> pool;
   // The OpenGL ES context for device "gl" (created by the graph's owner, not current on any
   // thread between calls; a calculator makes it current for the duration of its work).
   std::shared_ptr<gl::GlContext> gl_context;

@@ -1,6 +1,7 @@
 #include "graph/face_mesh.h"
 
 #include "graph/graph_runner.h"
+#include "runtime/thread_pool.h"
 #include "ops/gl/gl_context.h"
 #include "ops/gl/gl_probe.h"
 
@@ -30,6 +31,7 @@ FaceMesh::FaceMesh(const FaceMeshOptions& options) : options_(options) {
   GraphServices services;
   services.models_dir = options_.models_dir;
   services.num_threads = options_.num_threads;
+  if (options_.num_threads > 1) services.pool = std::make_shared<ThreadPool>(options_.num_threads);
   const std::string& dev = options_.device;
   if (dev == "cpu") {
     services.device = "cpu";

@@ -233,6 +233,7 @@ void GraphRunner::reset() {
 }
 
 void GraphRunner::run() {
+  ++services_.frame_index;  // lets calculators share per-frame work (e.g. one GPU upload)
   // Presence at frame start: graph inputs as set by the caller, back-edge streams as the last
   // frame left them, everything else absent.
   for (size_t s = 0; s < packets_.size(); ++s) {

@@ -17,6 +17,7 @@
 #include "graph/graph_config.h"
 #include "model/tflite_model.h"
 #include "runtime/interpreter.h"
+#include "runtime/kernel.h"
 #include "runtime/thread_pool.h"
 
 namespace py = pybind11;
@@ -299,6 +300,7 @@ PYBIND11_MODULE(_core, m) {
       .def("run", &fmn::PyInterpreter::run, py::arg("inputs"))
       .def("run_capture", &fmn::PyInterpreter::run_capture, py::arg("inputs"), py::arg("names"));
   m.def("hardware_threads", &fmn::ThreadPool::hardware_threads);
+  m.def("cpu_isa", [] { return std::string(fmn::cpu_kernels_impl_name()); });
   fmn::register_image_bindings(m);
   fmn::register_gl_bindings(m);
 }

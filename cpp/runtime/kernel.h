@@ -101,6 +101,9 @@ std::unique_ptr<Kernel> create_reference_kernel(const OpContext& ctx);
 
 // The tuned CPU backend: returns nullptr for nodes it does not cover.
 std::unique_ptr<Kernel> create_cpu_kernel(const OpContext& ctx);
+// The instruction-set level the tuned CPU kernels use on this machine ("cpu.avx512",
+// "cpu.avx2", "cpu.generic"; FMN_CPU_ISA may lower it).
+const char* cpu_kernels_impl_name();
 
 // Clamp bounds for a fused activation.
 void activation_range(Activation act, float* lo, float* hi);

@@ -20,6 +20,7 @@
 #include <memory>
 
 #include "graph/calculator.h"
+#include "runtime/thread_pool.h"
 #include "ops/gl/gl_context.h"
 #include "ops/gl/gl_image.h"
 #include "util/image_to_tensor.h"
@@ -105,14 +106,22 @@ class ImageToTensor : public Calculator {
     view.height = img.height;
     view.row_stride_bytes = static_cast<int>(img.row_stride);
     view.channels = img.pixel_stride;
+    rects_.resize(static_cast<size_t>(batch));
     for (int b = 0; b < batch; ++b) {
       RotatedRect roi = ImageRoiPixels(img.width, img.height, rois ? &(*rois)[b] : nullptr);
       if (keep_aspect_) PadRoi(w_, h_, true, &roi);
       if (b == 0 && cc.has_output("LETTERBOX"))
         cc.output<Letterbox>("LETTERBOX").tensor_to_image = RoiToImageMatrix(roi, img.width, img.height);
-      RotatedRectPx r{roi.center_x, roi.center_y, roi.width, roi.height, roi.rotation};
-      crop_to_tensor(view, r, w_, h_, border_, scale_, offset_, out.tensors[0].data() + b * item);
+      rects_[b] = RotatedRectPx{roi.center_x, roi.center_y, roi.width, roi.height, roi.rotation};
     }
+    float* dst = out.tensors[0].data();
+    auto crop = [&](int64_t begin, int64_t end, int) {
+      for (int64_t b = begin; b < end; ++b)
+        crop_to_tensor(view, rects_[b], w_, h_, border_, scale_, offset_, dst + b * item);
+    };
+    ThreadPool* pool = cc.services().pool.get();
+    if (pool && batch > 1) pool->parallel_for(batch, crop);
+    else crop(0, batch, 0);
   }
 
  private:

@@ -35,6 +35,7 @@ class Inference : public Calculator {
     if (s.device == "cpu") {
       InterpreterOptions o;
       o.num_threads = std::max(1, s.num_threads);
+      o.pool = s.pool;
       interp_.reset(new Interpreter(load_tflite_file(path), o));
       ins = &interp_->inputs();
       outs = &interp_->outputs();

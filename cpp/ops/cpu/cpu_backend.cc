@@ -307,4 +307,6 @@ std::unique_ptr<Kernel> create_cpu_kernel(const OpContext& ctx) {
   return cpu::create_cpu_simple_kernel(ctx, isa);
 }
 
+const char* cpu_kernels_impl_name() { return select_isa()->name; }
+
 }  // namespace fmn

@@ -2,8 +2,9 @@
 // channels. Include only from depthwise_<isa>.cc, after its vec_*.h.
 //
 // Per output row and channel block the filter taps stay in registers (KH, KW known at compile
-// time; 0 means runtime sizes). Pixels whose taps are all inside the input take an unchecked,
-// fully unrolled path; border pixels check each tap.
+// time; 0 means runtime sizes). Columns whose taps are all inside the input row run in blocks
+// of adjacent pixels that share input loads (compile-time stride, dilation 1) or, otherwise,
+// in a fully unrolled per-pixel path; the few border columns check each tap.
 #pragma once
 
 #include <cstdint>
