@@ -209,11 +209,11 @@ py::dict device_dict(const gl::GlDeviceInfo& d) {
   return r;
 }
 
-py::dict probe_gl_dict() {
+py::dict probe_gl_dict(bool hardware_only) {
   gl::GlProbe p;
   {
     py::gil_scoped_release release;
-    p = gl::probe_gl();
+    p = gl::probe_gl(hardware_only);
   }
   py::dict r;
   r["egl_loaded"] = p.egl_loaded;
@@ -240,9 +240,10 @@ void register_gl_bindings(py::module_& m) {
       .def_property_readonly("device_name", &PyGlModel::device_name)
       .def_property_readonly("max_batch", &PyGlModel::max_batch)
       .def("run", &PyGlModel::run, py::arg("inputs"));
-  m.def("probe_gl", &probe_gl_dict,
+  m.def("probe_gl", &probe_gl_dict, py::arg("hardware_only") = false,
         "Probes every EGL/GL ES candidate device; a dict of GlProbe's fields, devices as dicts "
-        "with GlDeviceInfo's fields (limits nested), and 'text' (describe_probe()).");
+        "with GlDeviceInfo's fields (limits nested), and 'text' (describe_probe()). "
+        "hardware_only: do not start software rasterizers (the probe 'auto' uses).");
 }
 
 }  // namespace fmn

@@ -21,24 +21,24 @@ from . import _core
 DEVICES = ("auto", "cpu", "gpu", "gl", "gl:N")
 
 _probe_lock = threading.Lock()
-_probe_cache: Optional[dict] = None
-_probe_done = False
+_probe_cache: dict = {}
 
 
 def gl_available_in_build() -> bool:
     return hasattr(_core, "probe_gl")
 
 
-def gl_probe(refresh: bool = False) -> Optional[dict]:
-    """The GL probe (cached per process), or None when this build has no GL backend."""
-    global _probe_cache, _probe_done
+def gl_probe(refresh: bool = False, hardware_only: bool = False) -> Optional[dict]:
+    """The GL probe (cached per process), or None when this build has no GL backend.
+
+    hardware_only: the cheap probe "auto" and "gpu" use: software rasterizers that EGL marks
+    as such are listed but not started (see gl_probe.h)."""
     if not gl_available_in_build():
         return None
     with _probe_lock:
-        if refresh or not _probe_done:
-            _probe_cache = _core.probe_gl()
-            _probe_done = True
-        return _probe_cache
+        if refresh or hardware_only not in _probe_cache:
+            _probe_cache[hardware_only] = _core.probe_gl(hardware_only=hardware_only)
+        return _probe_cache[hardware_only]
 
 
 @dataclass
@@ -72,19 +72,26 @@ def _why_no_gpu(probe: Optional[dict]) -> str:
     if not probe.get("egl_loaded"):
         return f"libEGL could not be loaded: {probe.get('load_error')}"
     devs = probe.get("devices", [])
-    sw = [d for d in devs if d.get("usable") and d.get("software")]
-    if sw:
-        return ("the only GL device is a software rasterizer (" +
-                ", ".join(str(d.get("gl_renderer")) for d in sw) + ")")
     if not devs:
         return "EGL offers no device"
+    software = [d for d in devs if d.get("software")]
+    others = [d for d in devs if not d.get("software")]
+    started = [d for d in others if d.get("gl_renderer")]
+    if software and not started and all("not started" in (d.get("reason") or "") for d in others):
+        return ("EGL offers only software rasterizers (" +
+                ", ".join(f"gl:{d.get('index')} {d.get('gl_renderer') or d.get('platform')}"
+                          for d in software) + ")")
+    if software and all(d.get("usable") for d in software) and not any(
+            d.get("usable") for d in others):
+        return ("the only usable GL device is a software rasterizer (" +
+                ", ".join(str(d.get("gl_renderer")) for d in software if d.get("usable")) + ")")
     return "no GL device can run OpenGL ES 3.1 compute (" + "; ".join(
-        f"gl:{d.get('index')}: {d.get('reason')}" for d in devs) + ")"
+        f"gl:{d.get('index')}: {d.get('reason')}" for d in others if not d.get("usable")) + ")"
 
 
 def choose_auto() -> Choice:
     """What "auto" picks: the first hardware GL device, else the CPU with the reason."""
-    probe = gl_probe()
+    probe = gl_probe(hardware_only=True)
     hw = _hardware_gl(probe)
     if hw is not None:
         return Choice(f"gl:{hw['index']}", f"hardware GPU: {hw.get('gl_renderer')}")
@@ -101,10 +108,11 @@ def resolve(device, allow_software: bool = False) -> Choice:
     if d == "auto":
         return choose_auto()
     if d == "gpu":
-        hw = _hardware_gl(gl_probe())
+        probe = gl_probe(hardware_only=True)
+        hw = _hardware_gl(probe)
         if hw is None:
             raise RuntimeError("device='gpu' was requested but no hardware GPU is usable: " +
-                               _why_no_gpu(gl_probe()) +
+                               _why_no_gpu(probe) +
                                " (run `python -m facemesh_native doctor` for the fix)")
         return Choice(f"gl:{hw['index']}", f"hardware GPU: {hw.get('gl_renderer')}")
     if not gl_available_in_build():

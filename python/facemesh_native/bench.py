@@ -92,7 +92,7 @@ else:
     from ai_edge_litert.interpreter import Interpreter
 base = rss()
 if engine == 'ours':
-    m = fm.Model(name, num_threads=1)
+    m = fm.Model(name, num_threads=1, device='cpu')
     x = np.zeros(m.inputs[0]['shape'], np.float32); m.run([x])
 else:
     from facemesh_native import model_path

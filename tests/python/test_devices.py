@@ -61,6 +61,17 @@ def _software_only_probe():
          "gl_version": "OpenGL ES 3.2 Mesa", "software": True, "usable": True, "reason": ""}]}
 
 
+def _software_not_started_probe():
+    """What the hardware-only probe sees on a machine with Mesa only."""
+    return {"egl_loaded": True, "egl_library": "libEGL.so.1", "load_error": "", "devices": [
+        {"index": 0, "platform": "device", "gl_renderer": "", "gl_version": "", "software": True,
+         "usable": False, "reason": "software rasterizer (EGL_MESA_device_software); not "
+                                    "started by the hardware-only probe"},
+        {"index": 1, "platform": "surfaceless", "gl_renderer": "", "gl_version": "",
+         "software": False, "usable": False,
+         "reason": "not started by the hardware-only probe (EGL enumerates the devices)"}]}
+
+
 def _hardware_probe():
     return {"egl_loaded": True, "egl_library": "libEGL.so.1", "load_error": "", "devices": [
         {"index": 0, "platform": "device", "gl_renderer": "NVIDIA H100 80GB HBM3/PCIe/SSE2",
@@ -79,12 +90,13 @@ def _broken_probe():
 
 @pytest.mark.parametrize("probe,auto,usable,words", [
     (_software_only_probe, "cpu", False, "software rasterizer"),
+    (_software_not_started_probe, "cpu", False, "software rasterizer"),
     (_hardware_probe, "gl:0", True, "NVIDIA"),
     (_broken_probe, "cpu", False, "EGL_BAD_MATCH (0x3009)"),
 ])
 def test_selection_logic(monkeypatch, probe, auto, usable, words):
-    monkeypatch.setattr(_devices, "gl_probe", lambda refresh=False: probe())
-    monkeypatch.setattr(doctor, "gl_probe", lambda refresh=False: probe())
+    monkeypatch.setattr(_devices, "gl_probe", lambda refresh=False, hardware_only=False: probe())
+    monkeypatch.setattr(doctor, "gl_probe", lambda refresh=False, hardware_only=False: probe())
     choice = _devices.choose_auto()
     assert choice.device == auto
     assert words in choice.reason

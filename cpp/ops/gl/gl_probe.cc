@@ -258,7 +258,7 @@ void main() {
   return ok;
 }
 
-GlProbe probe_gl() {
+GlProbe probe_gl(bool hardware_only) {
   GlProbe probe;
   probe.egl_library = egl_library_name();
   std::string error;
@@ -271,9 +271,26 @@ GlProbe probe_gl() {
   probe.client_extensions = egl->client_extensions;
   ScopedEglCurrentRestore restore(*egl);
   const std::vector<Candidate> candidates = enumerate_candidates(*egl, &probe.notes);
+  bool enumerated = false;
+  for (const Candidate& c : candidates) enumerated = enumerated || c.platform == "device";
   for (size_t i = 0; i < candidates.size(); ++i) {
     GlDeviceInfo info;
-    std::unique_ptr<GlContext> ctx = try_candidate(*egl, candidates[i], static_cast<int>(i), &info);
+    const Candidate& c = candidates[i];
+    if (hardware_only && enumerated && (c.software_by_extension || c.platform != "device")) {
+      info.index = static_cast<int>(i);
+      info.platform = c.platform;
+      info.device_extensions = c.device_extensions;
+      info.drm_path = c.drm_path;
+      info.cuda_device = c.cuda_device;
+      info.software = c.software_by_extension;
+      info.reason = c.software_by_extension
+                        ? "software rasterizer (EGL_MESA_device_software); not started by the "
+                          "hardware-only probe"
+                        : "not started by the hardware-only probe (EGL enumerates the devices)";
+      probe.devices.push_back(std::move(info));
+      continue;
+    }
+    std::unique_ptr<GlContext> ctx = try_candidate(*egl, c, static_cast<int>(i), &info);
     ctx.reset();
     probe.devices.push_back(std::move(info));
   }

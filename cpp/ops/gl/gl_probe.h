@@ -36,7 +36,13 @@ struct GlProbe {
 // is all reported in the result. The calling thread's current EGL context, if any, is current
 // again afterwards. Takes from milliseconds (GPU drivers) to a few hundred (llvmpipe) per
 // candidate.
-GlProbe probe_gl();
+//
+// hardware_only: the cheap probe "auto" uses. When EGL enumerates devices, candidates that EGL
+// marks as software (EGL_MESA_device_software) and the surfaceless/default displays are listed
+// but not initialised (usable = false, reason says so), so a machine without a GPU does not pay
+// for starting a software rasterizer (tens of MB and tens of ms). Without device enumeration it
+// probes everything, as the full probe does.
+GlProbe probe_gl(bool hardware_only = false);
 
 // Creates a context for `device`:
 //   "gl"    the first usable candidate that is not software; when there is none and
