@@ -111,7 +111,7 @@ inline double Clamp(double v, double lo, double hi) {
 // i = (y * out_w + x) * 3 + c as uint8.
 template <int cn, typename Store>
 void Warp(const ImageView& img, const std::array<double, 9>& m, int out_w, int out_h,
-          Border border, Store store) {
+          Border border, Store store, int row_begin = 0, int row_end = -1) {
   const BilinearTable& tab = Bilinear();
   const int sw = img.width, sh = img.height;
   const std::ptrdiff_t stride = img.row_stride_bytes;
@@ -128,7 +128,8 @@ void Warp(const ImageView& img, const std::array<double, 9>& m, int out_w, int o
 
   int src_x[kBlockSize * kBlockSize];  // source coordinates of one block, in 1/32 pixel
   int src_y[kBlockSize * kBlockSize];
-  for (int y = 0; y < out_h; ++y) {
+  if (row_end < 0 || row_end > out_h) row_end = out_h;
+  for (int y = std::max(row_begin, 0); y < row_end; ++y) {
     int out_i = y * out_w * 3;
     for (int x = 0; x < out_w; x += bw0) {
       const int bw = std::min(bw0, out_w - x);
@@ -289,15 +290,21 @@ void crop_to_uint8(const ImageView& img, const RotatedRectPx& r, int out_w, int 
 
 void crop_to_tensor(const ImageView& img, const RotatedRectPx& r, int out_w, int out_h, Border b,
                     float scale, float offset, float* out) {
+  crop_to_tensor_rows(img, r, out_w, out_h, b, scale, offset, out, 0, out_h);
+}
+
+void crop_to_tensor_rows(const ImageView& img, const RotatedRectPx& r, int out_w, int out_h,
+                         Border b, float scale, float offset, float* out, int row_begin,
+                         int row_end) {
   CheckArgs(img, out_w, out_h);
   float lut[256];
   for (int v = 0; v < 256; ++v) lut[v] = std::fma(static_cast<float>(v), scale, offset);
   const std::array<double, 9> m = CropSamplingMatrix(r, out_w, out_h);
   const auto store = [out, &lut](int i, uint8_t v) { out[i] = lut[v]; };
   if (img.channels == 3) {
-    Warp<3>(img, m, out_w, out_h, b, store);
+    Warp<3>(img, m, out_w, out_h, b, store, row_begin, row_end);
   } else {
-    Warp<4>(img, m, out_w, out_h, b, store);
+    Warp<4>(img, m, out_w, out_h, b, store, row_begin, row_end);
   }
 }
 

@@ -95,6 +95,13 @@ void crop_to_tensor(const ImageView& img, const RotatedRectPx& r, int out_w, int
 
 // scale and offset mapping [0, 255] to [range_min, range_max] as MediaPipe's
 // GetValueRangeTransformation computes them in float.
+// crop_to_tensor restricted to output rows [row_begin, row_end): writes exactly the values
+// crop_to_tensor writes for those rows (each row is computed independently), so disjoint row
+// ranges can run on different threads. `out` points at the whole out_h x out_w x 3 tensor.
+void crop_to_tensor_rows(const ImageView& img, const RotatedRectPx& r, int out_w, int out_h,
+                         Border b, float scale, float offset, float* out, int row_begin,
+                         int row_end);
+
 struct ValueTransform {
   float scale;
   float offset;

@@ -328,3 +328,25 @@ TEST(timing_192_crop_of_1080p) {
   std::printf("crop_to_tensor 1920x1080 -> 128x128 letterbox: %.1f us\n", us2);
   CHECK(us > 0 && us2 > 0);
 }
+
+// Row ranges reproduce the whole crop exactly, whatever the split (the threaded path's basis).
+TEST(row_ranges_compose_to_the_whole_crop) {
+  const TestImage im = RandomImage(301, 257, 3, 5, 77);
+  std::mt19937 rng(5);
+  std::uniform_real_distribution<float> u(0.f, 1.f);
+  for (int trial = 0; trial < 20; ++trial) {
+    const RotatedRectPx r{u(rng) * 301, u(rng) * 257, 20 + u(rng) * 400, 20 + u(rng) * 400,
+                          (u(rng) - 0.5f) * 6.28f};
+    const int ow = 37 + trial * 9, oh = 23 + trial * 8;
+    const Border b = trial % 2 ? Border::kZero : Border::kReplicate;
+    std::vector<float> whole(static_cast<size_t>(ow) * oh * 3), parts(whole.size(), -7.f);
+    crop_to_tensor(im.view(), r, ow, oh, b, 2.f / 255.f, -1.f, whole.data());
+    int y = 0;
+    while (y < oh) {
+      const int next = std::min(oh, y + 1 + static_cast<int>(rng() % 17));
+      crop_to_tensor_rows(im.view(), r, ow, oh, b, 2.f / 255.f, -1.f, parts.data(), y, next);
+      y = next;
+    }
+    CHECK(whole == parts);
+  }
+}

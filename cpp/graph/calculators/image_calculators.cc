@@ -114,14 +114,21 @@ class ImageToTensor : public Calculator {
         cc.output<Letterbox>("LETTERBOX").tensor_to_image = RoiToImageMatrix(roi, img.width, img.height);
       rects_[b] = RotatedRectPx{roi.center_x, roi.center_y, roi.width, roi.height, roi.rotation};
     }
+    // Work items are output rows of all crops; rows are independent (crop_to_tensor_rows).
     float* dst = out.tensors[0].data();
     auto crop = [&](int64_t begin, int64_t end, int) {
-      for (int64_t b = begin; b < end; ++b)
-        crop_to_tensor(view, rects_[b], w_, h_, border_, scale_, offset_, dst + b * item);
+      while (begin < end) {
+        const int64_t b = begin / h_;
+        const int64_t row_end = std::min<int64_t>(end, (b + 1) * h_);
+        crop_to_tensor_rows(view, rects_[b], w_, h_, border_, scale_, offset_, dst + b * item,
+                            static_cast<int>(begin - b * h_), static_cast<int>(row_end - b * h_));
+        begin = row_end;
+      }
     };
     ThreadPool* pool = cc.services().pool.get();
-    if (pool && batch > 1) pool->parallel_for(batch, crop);
-    else crop(0, batch, 0);
+    const int64_t rows = static_cast<int64_t>(batch) * h_;
+    if (pool) pool->parallel_for(rows, crop, /*grain=*/16);
+    else crop(0, rows, 0);
   }
 
  private:
