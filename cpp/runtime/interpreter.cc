@@ -51,6 +51,20 @@ struct Interpreter::Node {
   std::vector<NodeArgs> args;  // one per arena
 };
 
+// Rough work estimate of a node, for scheduling: multiply-adds for convolutions, output
+// elements otherwise.
+double Interpreter::node_cost(const Node& node) const {
+  double out = 0;
+  for (int32_t id : node.outputs) out += static_cast<double>(tensor_infos_[id].num_elements());
+  const int32_t code = node.op.builtin_code;
+  if ((code == builtin::kConv2d || code == builtin::kDepthwiseConv2d) && node.inputs.size() >= 2 &&
+      node.inputs[1] >= 0) {
+    const std::vector<int32_t>& w = tensor_infos_[node.inputs[1]].shape;
+    if (w.size() == 4) out *= static_cast<double>(w[1]) * w[2] * (code == builtin::kConv2d ? w[3] : 1);
+  }
+  return out;
+}
+
 struct Interpreter::Arena {
   AlignedBlock block;
   AlignedBlock scratch;
@@ -297,19 +311,48 @@ void Interpreter::build_plan(ModelDef model) {
     index_graph();
   }
 
-  // Liveness-based memory plan: tensors whose lifetimes overlap get disjoint byte ranges.
-  const int num_nodes = static_cast<int>(nodes.size());
-  std::vector<int> first(num_tensors, -1), last(num_tensors, -1);
-  for (int32_t id : model.inputs) first[id] = 0;
-  for (int n = 0; n < num_nodes; ++n) {
-    for (int32_t id : nodes[n]->outputs) if (first[id] < 0) first[id] = n;
-    for (int32_t id : nodes[n]->inputs) if (id >= 0) last[id] = std::max(last[id], n);
-    for (int32_t id : nodes[n]->outputs) last[id] = std::max(last[id], n);
+  // Levels: a node's level is one more than the highest level among its inputs' producers.
+  // Nodes of one level do not depend on each other, so a level may run its nodes concurrently.
+  // Nodes are reordered by level (stable, so the order stays topological).
+  {
+    std::vector<int> tensor_level(num_tensors, -1);
+    std::vector<std::pair<int, size_t>> keyed;
+    for (size_t n = 0; n < nodes.size(); ++n) {
+      int lv = 0;
+      for (int32_t id : nodes[n]->inputs)
+        if (id >= 0 && tensor_level[id] >= 0) lv = std::max(lv, tensor_level[id] + 1);
+      for (int32_t id : nodes[n]->outputs) tensor_level[id] = lv;
+      keyed.emplace_back(lv, n);
+    }
+    std::stable_sort(keyed.begin(), keyed.end(),
+                     [](const std::pair<int, size_t>& a, const std::pair<int, size_t>& b) { return a.first < b.first; });
+    std::vector<std::unique_ptr<Node>> sorted;
+    node_level_.clear();
+    for (const auto& k : keyed) {
+      sorted.push_back(std::move(nodes[k.second]));
+      node_level_.push_back(k.first);
+    }
+    nodes.swap(sorted);
+    index_graph();
   }
-  for (int32_t id : model.outputs) last[id] = num_nodes;
+
+  // Liveness-based memory plan over levels: tensors whose level intervals overlap get disjoint
+  // byte ranges (so nodes running concurrently within a level never share memory).
+  const int num_nodes = static_cast<int>(nodes.size());
+  const int num_levels = num_nodes ? node_level_.back() + 1 : 0;
+  std::vector<int> first(num_tensors, -1), last(num_tensors, -1);
+  std::vector<bool> live(num_tensors, false);
+  for (int32_t id : model.inputs) { first[id] = -1; live[id] = true; }
+  for (int n = 0; n < num_nodes; ++n) {
+    const int lv = node_level_[n];
+    for (int32_t id : nodes[n]->outputs) { first[id] = lv; live[id] = true; }
+    for (int32_t id : nodes[n]->inputs) if (id >= 0) last[id] = std::max(last[id], lv);
+    for (int32_t id : nodes[n]->outputs) last[id] = std::max(last[id], lv);
+  }
+  for (int32_t id : model.outputs) last[id] = num_levels;
   std::vector<int32_t> order;
   for (size_t t = 0; t < num_tensors; ++t)
-    if (!constant_ptr_[t] && first[t] >= 0) order.push_back(static_cast<int32_t>(t));
+    if (!constant_ptr_[t] && live[t]) order.push_back(static_cast<int32_t>(t));
   for (int32_t t : order) {
     if (tensor_type_size(tensor_infos_[t].type) == 0)
       throw ModelError("tflite: tensor '" + tensor_infos_[t].name + "' has unsupported type " +
@@ -363,14 +406,39 @@ void Interpreter::build_plan(ModelDef model) {
     scratch_bytes_ = std::max(scratch_bytes_, align_up(k->prepare(ctx)));
     node->kernel = std::move(k);
   }
+  // Level groups and their execution: concurrently (one scratch slot per node of the level)
+  // unless one node dominates the level's work, which then runs alone with intra-op threads.
+  levels_.clear();
+  size_t widest = 1;
+  for (int n = 0; n < num_nodes;) {
+    int e = n;
+    while (e < num_nodes && node_level_[e] == node_level_[n]) ++e;
+    Level level{n, e, false};
+    if (e - n > 1) {
+      double total = 0, biggest = 0;
+      for (int k = n; k < e; ++k) {
+        const double c = node_cost(*nodes[k]);
+        total += c;
+        biggest = std::max(biggest, c);
+      }
+      level.concurrent = biggest <= 0.7 * total;
+    }
+    widest = std::max(widest, static_cast<size_t>(e - n));
+    levels_.push_back(level);
+    n = e;
+  }
   for (int a = 0; a < num_arenas; ++a) {
-    arenas_[a]->scratch.allocate(scratch_bytes_);
-    for (std::unique_ptr<Node>& node : nodes) {
+    arenas_[a]->scratch.allocate(scratch_bytes_ * widest);
+    int slot = 0, level_begin = 0;
+    for (int n = 0; n < num_nodes; ++n) {
+      if (n == 0 || node_level_[n] != node_level_[n - 1]) { slot = 0; level_begin = n; }
+      (void)level_begin;
+      Node& node = *nodes[n];
       NodeArgs args;
-      for (int32_t id : node->inputs) args.inputs.push_back(view_of(id, arenas_[a]->block.data));
-      for (int32_t id : node->outputs) args.outputs.push_back(view_of(id, arenas_[a]->block.data));
-      args.scratch = arenas_[a]->scratch.data;
-      node->args.push_back(std::move(args));
+      for (int32_t id : node.inputs) args.inputs.push_back(view_of(id, arenas_[a]->block.data));
+      for (int32_t id : node.outputs) args.outputs.push_back(view_of(id, arenas_[a]->block.data));
+      args.scratch = arenas_[a]->scratch.data + scratch_bytes_ * static_cast<size_t>(slot++);
+      node.args.push_back(std::move(args));
     }
   }
 
@@ -408,7 +476,16 @@ void Interpreter::run_arena(int arena, const float* const* inputs, float* const*
     std::memcpy(base + arena_offset_[input_ids_[i]], inputs[i] + n * sample,
                 static_cast<size_t>(n) * sizeof(float));
   }
-  for (const std::unique_ptr<Node>& node : nodes_) node->kernel->run(node->args[arena], pool);
+  for (const Level& level : levels_) {
+    if (!pool || !level.concurrent) {
+      for (int n = level.begin; n < level.end; ++n) nodes_[n]->kernel->run(nodes_[n]->args[arena], pool);
+      continue;
+    }
+    pool->parallel_for(level.end - level.begin, [&](int64_t b, int64_t e, int) {
+      for (int64_t n = level.begin + b; n < level.begin + e; ++n)
+        nodes_[n]->kernel->run(nodes_[n]->args[arena], nullptr);
+    });
+  }
   for (size_t j = 0; j < output_ids_.size(); ++j) {
     const int32_t id = output_ids_[j];
     const int64_t n = output_info_[j].num_elements();

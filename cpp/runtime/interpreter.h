@@ -6,6 +6,11 @@
 // plan); activation memory is planned by liveness into one block per execution arena; kernels
 // are prepared. Nothing is allocated by run().
 //
+// Levels: nodes are grouped by dependency level; with a thread pool, a level of several small
+// independent nodes (e.g. the attention model's lips/eye/iris branches) runs them side by side,
+// while a level dominated by one node runs it alone with intra-op threads. The memory plan keeps
+// the tensors of one level disjoint, and each node of a level has its own scratch.
+//
 // Batches: the plan is for batch 1 (the model's own shapes). run() with batch N executes the
 // plan once per batch element; with several threads, elements run in parallel, one arena per
 // worker; a single element runs with intra-op parallelism instead.
@@ -82,6 +87,15 @@ class Interpreter {
   void build_plan(ModelDef model);
   void run_arena(int arena, const float* const* inputs, float* const* outputs, ThreadPool* pool,
                  int sample);
+  double node_cost(const Node& node) const;
+
+  // Nodes [begin, end) share a level; concurrent: run them side by side on the pool.
+  struct Level {
+    int begin = 0, end = 0;
+    bool concurrent = false;
+  };
+  std::vector<Level> levels_;
+  std::vector<int> node_level_;
 
   InterpreterOptions options_;
   std::vector<TensorInfo> tensor_infos_;

@@ -38,16 +38,25 @@ class NormalizedLandmark:
 
 
 class NormalizedLandmarkList:
-    """A face's landmarks, as mediapipe's NormalizedLandmarkList (`.landmark[j].x`)."""
+    """A face's landmarks, as mediapipe's NormalizedLandmarkList (`.landmark[j].x`).
 
-    __slots__ = ("landmark", "_array")
+    The per-landmark objects are built on first access of `.landmark`; `np.asarray(lst)`
+    gives the (N, 3) float32 array without building them."""
+
+    __slots__ = ("_array", "_landmark")
 
     def __init__(self, array: np.ndarray):
         self._array = array
-        self.landmark = [NormalizedLandmark(*p) for p in array.tolist()]
+        self._landmark = None
+
+    @property
+    def landmark(self) -> List[NormalizedLandmark]:
+        if self._landmark is None:
+            self._landmark = [NormalizedLandmark(*p) for p in self._array.tolist()]
+        return self._landmark
 
     def __len__(self) -> int:
-        return len(self.landmark)
+        return len(self._array)
 
     def __array__(self, dtype=None, copy=None):
         return self._array if dtype is None else self._array.astype(dtype)
