@@ -116,6 +116,7 @@ def _open_mesh(args, static: bool):
     try:
         return fm.FaceMesh(static_image_mode=static, max_num_faces=args.max_faces,
                            refine_landmarks=args.refine, device=args.device,
+                           allow_software=args.allow_software,
                            num_threads=args.threads)
     except (ValueError, RuntimeError) as err:
         raise DemoError(f"cannot start FaceMesh: {err}") from None
@@ -179,7 +180,10 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
                          "(default: the bundled sample image astronaut.png)")
     ap.add_argument("--out", type=Path, default=None,
                     help="annotated output (default: <stem>_mesh.png or .mp4 in the current folder)")
-    ap.add_argument("--device", default="cpu", help="inference device (default: cpu)")
+    ap.add_argument("--device", default="auto",
+                    help="auto (default: a hardware GPU if usable, else the CPU), cpu, gpu, gl, gl:N")
+    ap.add_argument("--allow-software", action="store_true",
+                    help="let --device gl run on a software rasterizer (llvmpipe)")
     ap.add_argument("--refine", action="store_true",
                     help="attention model: 478 landmarks with irises")
     ap.add_argument("--max-faces", type=int, default=1, help="most faces to track (default 1)")

@@ -47,6 +47,7 @@ struct GlExecutor::Impl : public GlBuildContext {
   std::vector<std::vector<uint64_t>> constant_storage;  // 8-byte aligned blocks
   std::vector<const void*> constant_ptr;                // per tensor
   std::vector<int32_t> root;                            // per tensor: storage owner
+  std::vector<bool> f16;                                // per root: half-float storage
   std::vector<GLuint> tensor_buffer;                    // per tensor (via root)
   std::vector<GLuint> buffers;                          // activation + constant buffers
   std::map<std::string, GLuint> programs;
@@ -124,7 +125,10 @@ struct GlExecutor::Impl : public GlBuildContext {
     t.shape = tensors[id].shape;
     t.type = tensors[id].type;
     t.host = constant_ptr[id];
-    if (!t.host) t.buffer = tensor_buffer[root[id]];
+    if (!t.host) {
+      t.buffer = tensor_buffer[root[id]];
+      t.f16 = f16[root[id]];
+    }
     return t;
   }
 };
@@ -134,7 +138,7 @@ size_t GlExecutor::num_programs() const { return impl_->programs.size(); }
 
 GlExecutor::GlExecutor(const ModelDef& model, GlContext* ctx, int max_batch,
                        const GlExecutorOptions& options)
-    : ctx_(ctx), max_batch_(max_batch), impl_(new Impl) {
+    : ctx_(ctx), max_batch_(max_batch), fp16_storage_(options.fp16_storage), impl_(new Impl) {
   if (ctx == nullptr) throw GlError("GL executor: no GL context");
   if (max_batch < 1 || max_batch > 65535)
     throw ModelError("max_batch must be in 1..65535, got " + std::to_string(max_batch));
@@ -354,6 +358,27 @@ GlExecutor::GlExecutor(const ModelDef& model, GlContext* ctx, int max_batch,
     }
   }
 
+  // Storage precision per root: with fp16_storage, half floats except for graph inputs and
+  // outputs and the coordinate tensors of the landmark custom ops (see GlExecutorOptions).
+  im.f16.assign(num_tensors, false);
+  if (options.fp16_storage) {
+    std::vector<bool> keep32(num_tensors, false);
+    for (int32_t id : model.inputs) keep32[im.root[id]] = true;
+    for (int32_t id : model.outputs) keep32[im.root[id]] = true;
+    for (const std::unique_ptr<PlanNode>& node : nodes) {
+      if (node->op.builtin_code != builtin::kCustom) continue;
+      if (node->name == "TransformTensorBilinear") {
+        if (node->inputs.size() > 1 && node->inputs[1] >= 0) keep32[im.root[node->inputs[1]]] = true;
+        continue;
+      }
+      for (int32_t id : node->inputs)
+        if (id >= 0) keep32[im.root[id]] = true;
+      for (int32_t id : node->outputs) keep32[im.root[id]] = true;
+    }
+    for (size_t t = 0; t < num_tensors; ++t)
+      im.f16[t] = im.root[t] == static_cast<int32_t>(t) && !im.constant_ptr[t] && !keep32[t];
+  }
+
   // Liveness over storage roots, then greedy assignment to shared buffers (best fit among
   // buffers whose previous tenants are dead before the tensor is first written).
   const int num_nodes = static_cast<int>(nodes.size());
@@ -388,7 +413,9 @@ GlExecutor::GlExecutor(const ModelDef& model, GlContext* ctx, int max_batch,
   std::vector<Slot> slots;
   std::vector<int> slot_of(num_tensors, -1);
   for (int32_t t : order) {
-    const size_t bytes = std::max<size_t>(need[t], 4) * static_cast<size_t>(max_batch);
+    size_t bytes = std::max<size_t>(need[t], 4) * static_cast<size_t>(max_batch);
+    if (im.f16[t]) bytes = (need[t] / 4 * static_cast<size_t>(max_batch) + 1) / 2 * 4;  // whole words of half pairs
+    bytes = std::max<size_t>(bytes, 4);
     if (block_limit > 0 && static_cast<long long>(bytes) > block_limit)
       throw GlUnsupportedError("GL: tensor '" + im.tensors[t].name + "' needs " + std::to_string(bytes) +
                                " bytes for max_batch " + std::to_string(max_batch) +
@@ -437,6 +464,7 @@ GlExecutor::GlExecutor(const ModelDef& model, GlContext* ctx, int max_batch,
     g.op = &node->op;
     g.op_name = node->name;
     g.epilogue = node->epilogue;
+    g.fp16_weights = options.fp16_storage;
     for (int32_t id : node->inputs) g.inputs.push_back(im.gl_tensor(id));
     for (int32_t id : node->outputs) g.outputs.push_back(im.gl_tensor(id));
     switch (node->op.builtin_code) {

@@ -38,6 +38,13 @@ namespace gl {
 
 struct GlExecutorOptions {
   bool fuse = true;  // false: no conv epilogue fusion (every tensor keeps its own node)
+  // true: activations between ops are stored as IEEE half floats (two per 32-bit word,
+  // kernels/gl_kernels.h) and CONV_2D / DEPTHWISE_CONV_2D filters are uploaded as half floats;
+  // arithmetic stays fp32. Model inputs and outputs stay fp32 (run() / run_from_buffer() are
+  // unchanged), and so do the landmark and matrix tensors of Landmarks2TransformMatrix /
+  // TransformLandmarks and TransformTensorBilinear's matrix (pixel coordinates). Expect
+  // about 1e-3 relative error per output instead of ~1e-6. false: every buffer is fp32.
+  bool fp16_storage = false;
 };
 
 class GlExecutor {
@@ -55,6 +62,7 @@ class GlExecutor {
   // (shares its input's storage, no dispatch).
   const std::vector<NodeInfo>& nodes() const { return node_info_; }
   int max_batch() const { return max_batch_; }
+  bool fp16_storage() const { return fp16_storage_; }
   // GL_RENDERER of the context.
   const std::string& device_name() const { return ctx_->info().gl_renderer; }
   size_t num_dispatches() const;
@@ -85,6 +93,7 @@ class GlExecutor {
 
   GlContext* ctx_;
   int max_batch_;
+  bool fp16_storage_ = false;
   std::vector<TensorInfo> input_info_, output_info_;
   std::vector<NodeInfo> node_info_;
   size_t activation_bytes_ = 0, constant_bytes_ = 0;

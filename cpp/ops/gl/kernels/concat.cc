@@ -11,23 +11,49 @@ namespace fmn {
 namespace gl {
 
 namespace {
+// Declarations (x, y) from glsl_load_buffer / glsl_store_buffer. With PAIRS (fp16 output)
+// each invocation copies items 2i and 2i+1; they are one aligned word store only when they
+// land next to each other on a word boundary (otherwise per-half atomic stores).
 const char* const kConcatGlsl = R"(
-layout(std430, binding = 0) readonly buffer In { float x[]; };
-layout(std430, binding = 1) buffer Out { float y[]; };
-void main() {
-  int item = item_index();
-  if (item >= OUTER * CHUNK) return;
-  int s = sample_index();
+int dst_index(int s, int item) {
   int o = item / CHUNK;
   int k = item - o * CHUNK;
-  float v = x[s * IN_STRIDE + item];
+  return s * N_OUT + o * OUT_ROW + OFFSET + k;
+}
+float value(int s, int item) {
+  float v = ld_x(s * IN_STRIDE + item);
 #ifdef ACT_LO
   v = max(v, ACT_LO);
 #endif
 #ifdef ACT_HI
   v = min(v, ACT_HI);
 #endif
-  y[s * N_OUT + o * OUT_ROW + OFFSET + k] = v;
+  return v;
+}
+void main() {
+  int s = sample_index();
+#ifdef PAIRS
+  int i0 = item_index() * 2;
+  if (i0 >= OUTER * CHUNK) return;
+  int e0 = dst_index(s, i0);
+  float v0 = value(s, i0);
+  if (i0 + 1 < OUTER * CHUNK) {
+    int e1 = dst_index(s, i0 + 1);
+    float v1 = value(s, i0 + 1);
+    if (e1 == e0 + 1) {
+      st2_y(e0, v0, v1);
+    } else {
+      st_y(e0, v0);
+      st_y(e1, v1);
+    }
+  } else {
+    st_y(e0, v0);
+  }
+#else
+  int item = item_index();
+  if (item >= OUTER * CHUNK) return;
+  st_y(dst_index(s, item), value(s, item));
+#endif
 }
 )";
 }  // namespace
@@ -55,12 +81,15 @@ void build_concatenation(const GlNode& node, GlBuildContext& bc, std::vector<GlD
     d.set("IN_STRIDE", t.constant() ? 0 : t.numel());
     if (std::isfinite(lo)) d.set_float("ACT_LO", lo);
     if (std::isfinite(hi)) d.set_float("ACT_HI", hi);
+    if (dst.f16) d.flag("PAIRS");
     offset += chunk;
     if (chunk == 0) continue;
     GlDispatch disp;
     disp.label = node.op_name;
-    disp.grid = grid_for(outer * chunk);
-    disp.program = bc.program(d.header(disp.grid) + kConcatGlsl, "concatenation");
+    disp.grid = per_element_grid(outer * chunk, dst.f16);
+    disp.program = bc.program(d.header(disp.grid) + glsl_load_buffer("x", 0, t.f16) +
+                                  glsl_store_buffer("y", 1, dst.f16) + kConcatGlsl,
+                              "concatenation");
     disp.bindings = {{0, operand_buffer(t, bc)}, {1, dst.buffer}};
     out->push_back(std::move(disp));
   }

@@ -3,6 +3,11 @@
 // Weights are repacked at load as vec4 over output channels: p[((g * KH + ky) * KW + kx) * IC
 // + ci] = filter[g*4 .. g*4+3][ky][kx][ci] (zero beyond OC), followed by the bias (OC4 vec4s at
 // BIAS_OFF) and the PReLU alpha (OC4 vec4s at ALPHA_OFF).
+// With fp16 weights the filter part is a separate buffer `wq` of uvec2 (4 halves, the same
+// order) and `p` holds only the bias (BIAS_OFF 0) and alpha (ALPHA_OFF OC4) in fp32.
+// Activations are read and written in their storage precision (gl_kernels.h).
+#include <cstdint>
+#include <string>
 #include <vector>
 
 #include "ops/gl/kernels/gl_kernels.h"
@@ -12,15 +17,6 @@ namespace fmn {
 namespace gl {
 
 namespace {
-
-const char* const kConvGlsl = R"(
-layout(std430, binding = 0) readonly buffer In { float x[]; };
-layout(std430, binding = 1) writeonly buffer Out { float y[]; };
-layout(std430, binding = 2) readonly buffer Par { vec4 p[]; };
-#ifdef HAS_RES
-layout(std430, binding = 3) readonly buffer Res { float r[]; };
-#endif
-)";
 
 const char* const kConvMain = R"(
 void main() {
@@ -42,14 +38,29 @@ void main() {
       if (ix < 0 || ix >= IW) continue;
       int xo = in_base + (iy * IW + ix) * IC;
       int wo = w_base + (ky * KW + kx) * IC;
-      for (int c = 0; c < IC; ++c) acc += x[xo + c] * p[wo + c];
+#ifdef X_PAIRS
+      for (int c = 0; c < IC; c += 2) {
+        vec2 v = unpackHalf2x16(x[(xo + c) >> 1]);
+        acc += v.x * WT(wo + c);
+        acc += v.y * WT(wo + c + 1);
+      }
+#else
+      for (int c = 0; c < IC; ++c) acc += ld_x(xo + c) * WT(wo + c);
+#endif
     }
   }
   acc += p[BIAS_OFF + g];
   int ob = (b * OH * OW + pix) * OC + g * 4;
   acc = epilogue(acc, g, b * RES_STRIDE + pix * OC + g * 4);
-  for (int j = 0; j < 4; ++j) {
-    if (g * 4 + j < OC) y[ob + j] = acc[j];
+  if (g * 4 + 1 < OC) {
+    st2_y(ob, acc[0], acc[1]);
+  } else {
+    st_y(ob, acc[0]);
+  }
+  if (g * 4 + 3 < OC) {
+    st2_y(ob + 2, acc[2], acc[3]);
+  } else if (g * 4 + 2 < OC) {
+    st_y(ob + 2, acc[2]);
   }
 }
 )";
@@ -98,14 +109,34 @@ void build_conv2d(const GlNode& node, GlBuildContext& bc, std::vector<GlDispatch
   d.set("DH", o.dilation_h); d.set("DW", o.dilation_w);
   d.set("PT", pt); d.set("PL", pl);
   if (!node.epilogue.has_residual) d.set("RES_STRIDE", 0);
-  d.set("BIAS_OFF", wcount); d.set("ALPHA_OFF", wcount + oc4);
+  const bool w16 = node.fp16_weights;
+  d.set("BIAS_OFF", w16 ? 0 : wcount); d.set("ALPHA_OFF", w16 ? oc4 : wcount + oc4);
+  if (in.f16 && ic % 2 == 0) d.flag("X_PAIRS");
   epilogue_defines(node, &d);
+  std::string decl = glsl_load_buffer("x", 0, in.f16) + glsl_store_buffer("y", 1, dst.f16) +
+                     "layout(std430, binding = 2) readonly buffer Par { vec4 p[]; };\n";
+  if (w16)
+    decl += "layout(std430, binding = 4) readonly buffer Wt { uvec2 wq[]; };\n"
+            "vec4 wt(int i) { uvec2 u = wq[i]; return vec4(unpackHalf2x16(u.x), unpackHalf2x16(u.y)); }\n"
+            "#define WT(i) wt(i)\n";
+  else
+    decl += "#define WT(i) p[i]\n";
+  if (node.epilogue.has_residual) decl += glsl_load_buffer("r", 3, node.inputs[3].f16);
   const GlGrid grid = grid_for(static_cast<int64_t>(oh) * ow * oc4);
   GlDispatch disp;
   disp.label = node.op_name;
   disp.grid = grid;
-  disp.program = bc.program(d.header(grid) + kConvGlsl + kEpilogueGlsl + kConvMain, "conv2d");
-  disp.bindings = {{0, in.buffer}, {1, dst.buffer}, {2, bc.constant_buffer(par.data(), par.size() * sizeof(float))}};
+  disp.program = bc.program(d.header(grid) + decl + kEpilogueGlsl + kConvMain, "conv2d");
+  if (w16) {
+    std::vector<uint16_t> wh(static_cast<size_t>(wcount * 4));
+    for (size_t i = 0; i < wh.size(); ++i) wh[i] = float_to_half(par[i]);
+    disp.bindings = {{0, in.buffer},
+                     {1, dst.buffer},
+                     {2, bc.constant_buffer(par.data() + wcount * 4, static_cast<size_t>(2 * oc4 * 4) * sizeof(float))},
+                     {4, bc.constant_buffer(wh.data(), wh.size() * sizeof(uint16_t))}};
+  } else {
+    disp.bindings = {{0, in.buffer}, {1, dst.buffer}, {2, bc.constant_buffer(par.data(), par.size() * sizeof(float))}};
+  }
   if (node.epilogue.has_residual) disp.bindings.push_back({3, operand_buffer(node.inputs[3], bc)});
   out->push_back(std::move(disp));
 }

@@ -79,14 +79,11 @@ void main() {
 }
 )";
 
+// Declarations (x, y) from glsl_load_buffer / glsl_store_buffer (either precision); the
+// matrix is fp32. main() is kPerElementMain.
 const char* const kBilinearGlsl = R"(
-layout(std430, binding = 0) readonly buffer In { float x[]; };
 layout(std430, binding = 1) readonly buffer Mat { float mat[]; };
-layout(std430, binding = 2) writeonly buffer Out { float y[]; };
-void main() {
-  int item = item_index();
-  if (item >= OH * OW * C) return;
-  int s = sample_index();
+float value(int s, int item) {
   int ch = item % C;
   int pix = item / C;
   int oy = pix / OW;
@@ -106,15 +103,15 @@ void main() {
     bool has_x1 = x0 + 1 < IW, has_y1 = y0 + 1 < IH;
     int row0 = s * (IH * IW * C) + y0 * IW * C + ch;
     int row1 = row0 + IW * C;
-    float q00 = x[row0 + x0 * C];
-    float q01 = has_x1 ? x[row0 + (x0 + 1) * C] : 0.0;
-    float q10 = has_y1 ? x[row1 + x0 * C] : 0.0;
-    float q11 = (has_x1 && has_y1) ? x[row1 + (x0 + 1) * C] : 0.0;
+    float q00 = ld_x(row0 + x0 * C);
+    float q01 = has_x1 ? ld_x(row0 + (x0 + 1) * C) : 0.0;
+    float q10 = has_y1 ? ld_x(row1 + x0 * C) : 0.0;
+    float q11 = (has_x1 && has_y1) ? ld_x(row1 + (x0 + 1) * C) : 0.0;
     float top = (1.0 - wx) * q00 + wx * q01;
     float bottom = (1.0 - wx) * q10 + wx * q11;
     v = wy * bottom + (1.0 - wy) * top;
   }
-  y[s * (OH * OW * C) + item] = v;
+  return v;
 }
 )";
 
@@ -177,6 +174,13 @@ void build_custom(const GlNode& node, GlBuildContext& bc, std::vector<GlDispatch
   ShaderDefines d;
   GlDispatch disp;
   disp.label = node.op_name;
+  // Only TransformTensorBilinear's image and output may be stored as half floats; the
+  // executor keeps landmarks and matrices in fp32 (pixel coordinates).
+  const bool bilinear = node.op_name == "TransformTensorBilinear";
+  for (size_t i = 0; i < node.inputs.size(); ++i)
+    if (node.inputs[i].f16 && !(bilinear && i == 0))
+      throw GlUnsupportedError(node.op_name + ": input " + std::to_string(i) + " must be fp32 storage");
+  if (dst.f16 && !bilinear) throw GlUnsupportedError(node.op_name + ": output must be fp32 storage");
   if (node.op_name == "Landmarks2TransformMatrix") {
     const FlexMap m = options_of(node);
     const FlexValue& subset = option(node, m, "subset_idxs");
@@ -210,8 +214,12 @@ void build_custom(const GlNode& node, GlBuildContext& bc, std::vector<GlDispatch
     d.set("IH", ih); d.set("IW", iw); d.set("C", c);
     d.set("OH", oh); d.set("OW", ow);
     const GLuint mat = matrix_buffer(node, node.inputs[1], bc, &d);
-    disp.grid = grid_for(static_cast<int64_t>(oh) * ow * c);
-    disp.program = bc.program(d.header(disp.grid) + kBilinearGlsl, "transform_tensor_bilinear");
+    d.set("N_ITEMS", static_cast<int64_t>(oh) * ow * c);
+    if (dst.f16) d.flag("PAIRS");
+    disp.grid = per_element_grid(static_cast<int64_t>(oh) * ow * c, dst.f16);
+    disp.program = bc.program(d.header(disp.grid) + glsl_load_buffer("x", 0, in.f16) +
+                                  glsl_store_buffer("y", 2, dst.f16) + kBilinearGlsl + kPerElementMain,
+                              "transform_tensor_bilinear");
     disp.bindings = {{0, in.buffer}, {1, mat}, {2, dst.buffer}};
   } else if (node.op_name == "TransformLandmarks") {
     d.set("NUM", in.shape[1]);

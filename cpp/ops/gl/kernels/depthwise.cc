@@ -3,6 +3,11 @@
 // output pixel; output channel co reads input channel co / DM.
 // Parameters at load: p[(ky * KW + kx) * OC4 + g] = filter[0][ky][kx][g*4 .. g*4+3] (zero
 // beyond OC), then the bias (OC4 vec4s at BIAS_OFF) and the PReLU alpha (at ALPHA_OFF).
+// With fp16 weights the filter part is a separate buffer `wq` of uvec2 (4 halves, the same
+// order) and `p` holds only the bias (BIAS_OFF 0) and alpha (ALPHA_OFF OC4) in fp32.
+// Activations are read and written in their storage precision (gl_kernels.h).
+#include <cstdint>
+#include <string>
 #include <vector>
 
 #include "ops/gl/kernels/gl_kernels.h"
@@ -12,15 +17,6 @@ namespace fmn {
 namespace gl {
 
 namespace {
-
-const char* const kDepthwiseGlsl = R"(
-layout(std430, binding = 0) readonly buffer In { float x[]; };
-layout(std430, binding = 1) writeonly buffer Out { float y[]; };
-layout(std430, binding = 2) readonly buffer Par { vec4 p[]; };
-#ifdef HAS_RES
-layout(std430, binding = 3) readonly buffer Res { float r[]; };
-#endif
-)";
 
 const char* const kDepthwiseMain = R"(
 void main() {
@@ -41,15 +37,27 @@ void main() {
       int ix = ox * SW - PL + kx * DW;
       if (ix < 0 || ix >= IW) continue;
       int xo = in_base + (iy * IW + ix) * IC;
-      vec4 v = vec4(x[xo + ci.x], x[xo + ci.y], x[xo + ci.z], x[xo + ci.w]);
-      acc += v * p[(ky * KW + kx) * OC4 + g];
+#ifdef X_VEC4
+      int xw = (xo + g * 4) >> 1;
+      vec4 v = vec4(unpackHalf2x16(x[xw]), unpackHalf2x16(x[xw + 1]));
+#else
+      vec4 v = vec4(ld_x(xo + ci.x), ld_x(xo + ci.y), ld_x(xo + ci.z), ld_x(xo + ci.w));
+#endif
+      acc += v * WT((ky * KW + kx) * OC4 + g);
     }
   }
   acc += p[BIAS_OFF + g];
   int ob = (b * OH * OW + pix) * OC + g * 4;
   acc = epilogue(acc, g, b * RES_STRIDE + pix * OC + g * 4);
-  for (int j = 0; j < 4; ++j) {
-    if (g * 4 + j < OC) y[ob + j] = acc[j];
+  if (g * 4 + 1 < OC) {
+    st2_y(ob, acc[0], acc[1]);
+  } else {
+    st_y(ob, acc[0]);
+  }
+  if (g * 4 + 3 < OC) {
+    st2_y(ob + 2, acc[2], acc[3]);
+  } else if (g * 4 + 2 < OC) {
+    st_y(ob + 2, acc[2]);
   }
 }
 )";
@@ -94,16 +102,36 @@ void build_depthwise_conv2d(const GlNode& node, GlBuildContext& bc, std::vector<
   d.set("SH", o.stride_h); d.set("SW", o.stride_w);
   d.set("DH", o.dilation_h); d.set("DW", o.dilation_w);
   d.set("PT", pt); d.set("PL", pl);
-  d.set("BIAS_OFF", wcount); d.set("ALPHA_OFF", wcount + oc4);
+  const bool w16 = node.fp16_weights;
+  d.set("BIAS_OFF", w16 ? 0 : wcount); d.set("ALPHA_OFF", w16 ? oc4 : wcount + oc4);
   if (!node.epilogue.has_residual) d.set("RES_STRIDE", 0);
+  // Channels g*4..g*4+3 are contiguous and start on a word: read as two words.
+  if (in.f16 && dm == 1 && oc % 4 == 0) d.flag("X_VEC4");
   epilogue_defines(node, &d);
+  std::string decl = glsl_load_buffer("x", 0, in.f16) + glsl_store_buffer("y", 1, dst.f16) +
+                     "layout(std430, binding = 2) readonly buffer Par { vec4 p[]; };\n";
+  if (w16)
+    decl += "layout(std430, binding = 4) readonly buffer Wt { uvec2 wq[]; };\n"
+            "vec4 wt(int i) { uvec2 u = wq[i]; return vec4(unpackHalf2x16(u.x), unpackHalf2x16(u.y)); }\n"
+            "#define WT(i) wt(i)\n";
+  else
+    decl += "#define WT(i) p[i]\n";
+  if (node.epilogue.has_residual) decl += glsl_load_buffer("r", 3, node.inputs[3].f16);
   const GlGrid grid = grid_for(static_cast<int64_t>(oh) * ow * oc4);
   GlDispatch disp;
   disp.label = node.op_name;
   disp.grid = grid;
-  disp.program = bc.program(d.header(grid) + kDepthwiseGlsl + kEpilogueGlsl + kDepthwiseMain,
-                            "depthwise_conv2d");
-  disp.bindings = {{0, in.buffer}, {1, dst.buffer}, {2, bc.constant_buffer(par.data(), par.size() * sizeof(float))}};
+  disp.program = bc.program(d.header(grid) + decl + kEpilogueGlsl + kDepthwiseMain, "depthwise_conv2d");
+  if (w16) {
+    std::vector<uint16_t> wh(static_cast<size_t>(wcount * 4));
+    for (size_t i = 0; i < wh.size(); ++i) wh[i] = float_to_half(par[i]);
+    disp.bindings = {{0, in.buffer},
+                     {1, dst.buffer},
+                     {2, bc.constant_buffer(par.data() + wcount * 4, static_cast<size_t>(2 * oc4 * 4) * sizeof(float))},
+                     {4, bc.constant_buffer(wh.data(), wh.size() * sizeof(uint16_t))}};
+  } else {
+    disp.bindings = {{0, in.buffer}, {1, dst.buffer}, {2, bc.constant_buffer(par.data(), par.size() * sizeof(float))}};
+  }
   if (node.epilogue.has_residual) disp.bindings.push_back({3, operand_buffer(node.inputs[3], bc)});
   out->push_back(std::move(disp));
 }

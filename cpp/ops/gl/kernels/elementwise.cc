@@ -17,16 +17,10 @@ namespace {
 
 enum ElementOp { kOpAdd = 0, kOpMul = 1, kOpPrelu = 2, kOpRelu = 3, kOpRelu6 = 4, kOpLogistic = 5 };
 
+// Declarations (a, bv, y) come from glsl_load_buffer / glsl_store_buffer; main() is
+// kPerElementMain.
 const char* const kElementwiseGlsl = R"(
-layout(std430, binding = 0) readonly buffer A { float a[]; };
-#ifdef BINARY
-layout(std430, binding = 1) readonly buffer B { float bv[]; };
-#endif
-layout(std430, binding = 2) writeonly buffer Out { float y[]; };
-void main() {
-  int item = item_index();
-  if (item >= N) return;
-  int s = sample_index();
+float value(int s, int item) {
   int ia = item, ib = item;
 #ifdef BROADCAST
   ia = 0; ib = 0;
@@ -38,9 +32,9 @@ void main() {
     ib += i * SB[d];
   }
 #endif
-  float v = a[s * A_STRIDE + ia];
+  float v = ld_a(s * A_STRIDE + ia);
 #ifdef BINARY
-  float w = bv[s * B_STRIDE + ib];
+  float w = ld_bv(s * B_STRIDE + ib);
 #endif
 #if OP == 0
   v = v + w;
@@ -61,7 +55,7 @@ void main() {
 #ifdef ACT_HI
   v = min(v, ACT_HI);
 #endif
-  y[s * N + item] = v;
+  return v;
 }
 )";
 
@@ -107,7 +101,8 @@ void build_elementwise(const GlNode& node, GlBuildContext& bc, std::vector<GlDis
   if (dst.shape.size() > 6) throw GlUnsupportedError(node.op_name + ": rank above 6");
   ShaderDefines d;
   d.set("OP", op);
-  d.set("N", dst.numel());
+  d.set("N_ITEMS", dst.numel());
+  if (dst.f16) d.flag("PAIRS");
   d.set("A_STRIDE", a.constant() ? 0 : a.numel());
   std::string arrays;
   if (binary) {
@@ -130,10 +125,12 @@ void build_elementwise(const GlNode& node, GlBuildContext& bc, std::vector<GlDis
     if (std::isfinite(lo)) d.set_float("ACT_LO", lo);
     if (std::isfinite(hi)) d.set_float("ACT_HI", hi);
   }
+  std::string decl = glsl_load_buffer("a", 0, a.f16) + glsl_store_buffer("y", 2, dst.f16);
+  if (binary) decl += glsl_load_buffer("bv", 1, node.inputs[1].f16);
   GlDispatch disp;
   disp.label = node.op_name;
-  disp.grid = grid_for(dst.numel());
-  disp.program = bc.program(d.header(disp.grid) + arrays + kElementwiseGlsl, "elementwise");
+  disp.grid = per_element_grid(dst.numel(), dst.f16);
+  disp.program = bc.program(d.header(disp.grid) + arrays + decl + kElementwiseGlsl + kPerElementMain, "elementwise");
   disp.bindings = {{0, operand_buffer(a, bc)}, {2, dst.buffer}};
   if (binary) disp.bindings.push_back({1, operand_buffer(node.inputs[1], bc)});
   out->push_back(std::move(disp));

@@ -7,6 +7,13 @@
 //   the tensor's model (batch-1) shape in dense row-major order (NHWC for 4-D), fp32.
 //   Sample s starts at float index s * numel. Kernels read the sample index from
 //   gl_GlobalInvocationID.z; the executor dispatches z = batch.
+// - With fp16 storage (GlTensor::f16), the same element sequence (sample s, element i at
+//   index s * numel + i) is stored as IEEE half floats, two per 32-bit word: element e in word
+//   e / 2, the low 16 bits for even e (packHalf2x16 order). Samples are not padded, so a word
+//   may hold the last element of one sample and the first of the next. Arithmetic stays fp32;
+//   a value is rounded to half only when stored. A word whose two halves are written by
+//   different invocations is updated with atomicAnd/atomicOr on the half (glsl_store_buffer),
+//   so kernels may write any element set; aligned pairs are written as whole words.
 // - A constant operand is one copy (not per sample), uploaded by the builder, in whatever
 //   packed layout the kernel wants (e.g. conv weights as vec4 over output channels).
 // - Shapes, strides and flags are compile-time #defines; programs are cached by source text,
@@ -40,6 +47,7 @@ struct GlTensor {
   const void* host = nullptr;     // constant data on the CPU (folded), else null
   GLuint buffer = 0;              // activation storage (see the storage contract), else 0
   bool present = true;            // false for an omitted optional input
+  bool f16 = false;               // activation stored as half floats (never for constants)
 
   bool constant() const { return host != nullptr; }
   int64_t numel() const {
@@ -59,6 +67,8 @@ struct GlNode {
   std::string op_name;
   std::vector<GlTensor> inputs, outputs;
   Epilogue epilogue;
+  // Conv / depthwise filters are uploaded as half floats (bias and PReLU alpha stay fp32).
+  bool fp16_weights = false;
 };
 
 struct GlBinding {
@@ -108,6 +118,27 @@ class ShaderDefines {
 // A constant operand's buffer: binds host data (fp32) as a new SSBO; activations bind their
 // own buffer. Returns the buffer.
 GLuint operand_buffer(const GlTensor& t, GlBuildContext& bc);
+
+// GLSL declaring an operand read through buffer variable `var` at SSBO `binding`: `float var[]`
+// (fp32), or `uint var[]` of half pairs (f16, see the storage contract); and
+// `float ld_<var>(int e)` returning element e in either case.
+std::string glsl_load_buffer(const std::string& var, int binding, bool f16);
+// GLSL declaring an output written through `var` at `binding`, with `void st_<var>(int e,
+// float v)` (element e) and `void st2_<var>(int e, float a, float b)` (elements e and e + 1).
+// fp32: plain stores. f16: st2 with an even e writes one whole word; every other store
+// replaces its half with atomics, so two invocations (or dispatches) may share a word.
+std::string glsl_store_buffer(const std::string& var, int binding, bool f16);
+// GLSL main() for per-element kernels that define `float value(int s, int item)` for items
+// 0..N_ITEMS-1 of sample s and an output `y` (glsl_store_buffer): writes element
+// s * N_ITEMS + item. With PAIRS defined (use for fp16 outputs) each invocation computes two
+// consecutive items, so that aligned pairs become whole-word stores; size the grid with
+// per_element_grid().
+extern const char* const kPerElementMain;
+GlGrid per_element_grid(int64_t items, bool pairs);
+
+// IEEE binary16 bits of `v`, rounded to nearest even (overflow to infinity, NaN kept NaN).
+uint16_t float_to_half(float v);
+float half_to_float(uint16_t h);
 
 // Builders. Each validates what it relies on beyond the reference kernel's prepare() (which
 // the executor has already run on the node) and appends its dispatches.

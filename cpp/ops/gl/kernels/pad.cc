@@ -9,13 +9,9 @@ namespace fmn {
 namespace gl {
 
 namespace {
+// Declarations (x, y) from glsl_load_buffer / glsl_store_buffer; main() is kPerElementMain.
 const char* const kPadGlsl = R"(
-layout(std430, binding = 0) readonly buffer In { float x[]; };
-layout(std430, binding = 1) writeonly buffer Out { float y[]; };
-void main() {
-  int item = item_index();
-  if (item >= N_OUT) return;
-  int s = sample_index();
+float value(int s, int item) {
   int rem = item;
   int src = 0;
   int stride = 1;
@@ -27,7 +23,7 @@ void main() {
     src += i * stride;
     stride *= ID[d];
   }
-  y[s * N_OUT + item] = inside ? x[s * IN_STRIDE + src] : 0.0;
+  return inside ? ld_x(s * IN_STRIDE + src) : 0.0;
 }
 )";
 
@@ -51,13 +47,15 @@ void build_pad(const GlNode& node, GlBuildContext& bc, std::vector<GlDispatch>* 
     before[6 - rank + i] = pads.i32()[2 * i];
   }
   ShaderDefines d;
-  d.set("N_OUT", dst.numel());
+  d.set("N_ITEMS", dst.numel());
   d.set("IN_STRIDE", in.constant() ? 0 : in.numel());
+  if (dst.f16) d.flag("PAIRS");
   GlDispatch disp;
   disp.label = node.op_name;
-  disp.grid = grid_for(dst.numel());
+  disp.grid = per_element_grid(dst.numel(), dst.f16);
   disp.program = bc.program(d.header(disp.grid) + int_array6("OD", od) + int_array6("ID", id) +
-                                int_array6("BEFORE", before) + kPadGlsl,
+                                int_array6("BEFORE", before) + glsl_load_buffer("x", 0, in.f16) +
+                                glsl_store_buffer("y", 1, dst.f16) + kPadGlsl + kPerElementMain,
                             "pad");
   disp.bindings = {{0, operand_buffer(in, bc)}, {1, dst.buffer}};
   out->push_back(std::move(disp));

@@ -9,13 +9,9 @@ namespace fmn {
 namespace gl {
 
 namespace {
+// Declarations (x, y) from glsl_load_buffer / glsl_store_buffer; main() is kPerElementMain.
 const char* const kMaxPoolGlsl = R"(
-layout(std430, binding = 0) readonly buffer In { float x[]; };
-layout(std430, binding = 1) writeonly buffer Out { float y[]; };
-void main() {
-  int item = item_index();
-  if (item >= OH * OW * C) return;
-  int b = sample_index();
+float value(int b, int item) {
   int c = item % C;
   int pix = item / C;
   int oy = pix / OW;
@@ -28,7 +24,7 @@ void main() {
     for (int kx = 0; kx < KW; ++kx) {
       int ix = ox * SW - PL + kx;
       if (ix < 0 || ix >= IW) continue;
-      m = max(m, x[in_base + (iy * IW + ix) * C]);
+      m = max(m, ld_x(in_base + (iy * IW + ix) * C));
     }
   }
 #ifdef ACT_LO
@@ -37,7 +33,7 @@ void main() {
 #ifdef ACT_HI
   m = min(m, ACT_HI);
 #endif
-  y[b * (OH * OW * C) + item] = m;
+  return m;
 }
 )";
 }  // namespace
@@ -62,10 +58,15 @@ void build_max_pool2d(const GlNode& node, GlBuildContext& bc, std::vector<GlDisp
   activation_range(o.activation, &lo, &hi);
   if (std::isfinite(lo)) d.set_float("ACT_LO", lo);
   if (std::isfinite(hi)) d.set_float("ACT_HI", hi);
+  const GlTensor& dst = node.outputs[0];
+  d.set("N_ITEMS", static_cast<int64_t>(oh) * ow * c);
+  if (dst.f16) d.flag("PAIRS");
   GlDispatch disp;
   disp.label = node.op_name;
-  disp.grid = grid_for(static_cast<int64_t>(oh) * ow * c);
-  disp.program = bc.program(d.header(disp.grid) + kMaxPoolGlsl, "max_pool2d");
+  disp.grid = per_element_grid(static_cast<int64_t>(oh) * ow * c, dst.f16);
+  disp.program = bc.program(d.header(disp.grid) + glsl_load_buffer("x", 0, in.f16) +
+                                glsl_store_buffer("y", 1, dst.f16) + kMaxPoolGlsl + kPerElementMain,
+                            "max_pool2d");
   disp.bindings = {{0, in.buffer}, {1, node.outputs[0].buffer}};
   out->push_back(std::move(disp));
 }

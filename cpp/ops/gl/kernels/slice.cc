@@ -13,13 +13,9 @@ namespace fmn {
 namespace gl {
 
 namespace {
+// Declarations (x, y) from glsl_load_buffer / glsl_store_buffer; main() is kPerElementMain.
 const char* const kSliceGlsl = R"(
-layout(std430, binding = 0) readonly buffer In { float x[]; };
-layout(std430, binding = 1) writeonly buffer Out { float y[]; };
-void main() {
-  int item = item_index();
-  if (item >= N_OUT) return;
-  int s = sample_index();
+float value(int s, int item) {
   int rem = item;
   int src = 0;
   for (int d = 5; d >= 0; --d) {
@@ -27,7 +23,7 @@ void main() {
     rem /= COUNT[d];
     src += (BEGIN[d] + i * STEP[d]) * ISTRIDE[d];
   }
-  y[s * N_OUT + item] = x[s * IN_STRIDE + src];
+  return ld_x(s * IN_STRIDE + src);
 }
 )";
 
@@ -77,14 +73,17 @@ void build_strided_slice(const GlNode& node, GlBuildContext& bc, std::vector<GlD
     count[6 - rank + d] = n;
   }
   ShaderDefines d;
-  d.set("N_OUT", dst.numel());
+  d.set("N_ITEMS", dst.numel());
   d.set("IN_STRIDE", in.constant() ? 0 : in.numel());
+  if (dst.f16) d.flag("PAIRS");
   if (dst.numel() == 0) return;
   GlDispatch disp;
   disp.label = node.op_name;
-  disp.grid = grid_for(dst.numel());
+  disp.grid = per_element_grid(dst.numel(), dst.f16);
   disp.program = bc.program(d.header(disp.grid) + int_array6("BEGIN", begin) + int_array6("STEP", step) +
-                                int_array6("COUNT", count) + int_array6("ISTRIDE", istride) + kSliceGlsl,
+                                int_array6("COUNT", count) + int_array6("ISTRIDE", istride) +
+                                glsl_load_buffer("x", 0, in.f16) + glsl_store_buffer("y", 1, dst.f16) +
+                                kSliceGlsl + kPerElementMain,
                             "strided_slice");
   disp.bindings = {{0, operand_buffer(in, bc)}, {1, dst.buffer}};
   out->push_back(std::move(disp));
