@@ -93,27 +93,15 @@ class ImageToTensor : public Calculator {
     out.batch = batch;
     out.tensors.resize(1);
     out.per_item.assign(1, item);
+    compute_rects(cc, img, rois, batch);
+    const ImageView view = image_view(img);
     if (cropper_) {
-      process_gl(cc, img, rois, batch, &out);
+      process_gl(cc, view, batch, &out);
       return;
     }
     out.on_gpu = false;
     const int64_t capacity = std::max<int64_t>(batch, max_batch_) * item;
     if (static_cast<int64_t>(out.tensors[0].size()) < capacity) out.tensors[0].resize(static_cast<size_t>(capacity));
-    ImageView view;
-    view.data = img.data;
-    view.width = img.width;
-    view.height = img.height;
-    view.row_stride_bytes = static_cast<int>(img.row_stride);
-    view.channels = img.pixel_stride;
-    rects_.resize(static_cast<size_t>(batch));
-    for (int b = 0; b < batch; ++b) {
-      RotatedRect roi = ImageRoiPixels(img.width, img.height, rois ? &(*rois)[b] : nullptr);
-      if (keep_aspect_) PadRoi(w_, h_, true, &roi);
-      if (b == 0 && cc.has_output("LETTERBOX"))
-        cc.output<Letterbox>("LETTERBOX").tensor_to_image = RoiToImageMatrix(roi, img.width, img.height);
-      rects_[b] = RotatedRectPx{roi.center_x, roi.center_y, roi.width, roi.height, roi.rotation};
-    }
     // Work items are output rows of all crops; rows are independent (crop_to_tensor_rows).
     float* dst = out.tensors[0].data();
     auto crop = [&](int64_t begin, int64_t end, int) {
@@ -132,9 +120,9 @@ class ImageToTensor : public Calculator {
   }
 
  private:
-  // The GL path of process(): rects on the CPU, frame upload (shared) and crop on the GPU.
-  void process_gl(CalculatorContext& cc, const ImageFrame& img, const std::vector<NormalizedRect>* rois,
-                  int batch, TensorBatch* out) {
+  // The crop rects in image pixels (rects_), and the letterbox matrix of the first one.
+  void compute_rects(CalculatorContext& cc, const ImageFrame& img,
+                     const std::vector<NormalizedRect>* rois, int batch) {
     rects_.resize(static_cast<size_t>(batch));
     for (int b = 0; b < batch; ++b) {
       RotatedRect roi = ImageRoiPixels(img.width, img.height, rois ? &(*rois)[b] : nullptr);
@@ -143,12 +131,20 @@ class ImageToTensor : public Calculator {
         cc.output<Letterbox>("LETTERBOX").tensor_to_image = RoiToImageMatrix(roi, img.width, img.height);
       rects_[b] = RotatedRectPx{roi.center_x, roi.center_y, roi.width, roi.height, roi.rotation};
     }
+  }
+
+  static ImageView image_view(const ImageFrame& img) {
     ImageView view;
     view.data = img.data;
     view.width = img.width;
     view.height = img.height;
     view.row_stride_bytes = static_cast<int>(img.row_stride);
     view.channels = img.pixel_stride;
+    return view;
+  }
+
+  // The GL path of process(): rects on the CPU, frame upload (shared) and crop on the GPU.
+  void process_gl(CalculatorContext& cc, const ImageView& view, int batch, TensorBatch* out) {
     gl_->make_current();
     try {
       const gl::GlFrame& frame = frames_->get(view, cc.services().frame_index);
