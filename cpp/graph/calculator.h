@@ -91,6 +91,7 @@ struct GraphServices {
   // The OpenGL ES context for device "gl" (created by the graph's owner, not current on any
   // thread between calls; a calculator makes it current for the duration of its work).
   std::shared_ptr<gl::GlContext> gl_context;
+  bool gl_fp16 = false;  // GL executors store activations and weights as half floats
   // The caller's frame on the GPU for device "gl", shared by the calculators of a frame (the
   // first user creates it; see ops/gl/gl_image.h). Destroyed before gl_context.
   std::shared_ptr<gl::GlFrameCache> gl_frame_cache;

@@ -41,6 +41,7 @@ FaceMesh::FaceMesh(const FaceMeshOptions& options) : options_(options) {
     if (!ctx) throw std::runtime_error("device '" + dev + "' cannot be used: " + why);
     ctx->release_current();
     services.gl_context = std::move(ctx);
+    services.gl_fp16 = options_.gl_fp16;
     services.device = "gl";
   } else {
     throw std::invalid_argument("unknown device '" + dev + "'; known: cpu, gl, gl:N");

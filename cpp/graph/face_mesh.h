@@ -30,6 +30,7 @@ struct FaceMeshOptions {
   bool smooth_landmarks = false;  // OneEuro (the Tasks landmarker's parameters); off as in legacy
   std::string device = "cpu";      // "cpu", "gl" or "gl:N"
   bool allow_software = false;     // let "gl" use a software rasterizer (llvmpipe)
+  bool gl_fp16 = false;            // "gl": half-float storage of activations and weights
   int num_threads = 1;
   std::string graphs_dir;   // folder with face_mesh_cpu.pbtxt / face_mesh_attention_cpu.pbtxt
   std::string models_dir;   // folder with the .tflite files

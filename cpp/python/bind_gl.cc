@@ -2,7 +2,9 @@
 // Type conversion, GIL release and GL-context thread hand-over only; the work is in
 // ops/gl/gl_executor.h and ops/gl/gl_probe.h. The module calls register_gl_bindings(m).
 //
-// GlModel(path, device="gl", allow_software=False, max_batch=1)
+// GlModel(path, device="gl", allow_software=False, max_batch=1, fp16=False)
+//   fp16: activations between ops and conv filters stored as half floats on the GPU
+//   (GlExecutorOptions::fp16_storage); inputs and outputs stay float32. .fp16 reports it.
 //   device: "gl" (first usable hardware device, else software when allowed) or "gl:N".
 //   Raises ValueError for a malformed device string or model, RuntimeError when no usable GL
 //   device exists (the message says why for each candidate) or on a GL failure.
@@ -74,14 +76,16 @@ int64_t check_gl_input(const py::handle& obj, const TensorInfo& info, size_t ind
 
 class PyGlModel {
  public:
-  PyGlModel(const std::string& path, const std::string& device, bool allow_software, int max_batch) {
+  PyGlModel(const std::string& path, const std::string& device, bool allow_software, int max_batch, bool fp16) {
     py::gil_scoped_release release;
     ModelDef def = load_tflite_file(path);
     std::string why;
     ctx_ = gl::create_gl_context(device, allow_software, &why);
     if (!ctx_) throw std::runtime_error("no usable OpenGL ES 3.1 device for '" + device + "': " + why);
     try {
-      ex_.reset(new gl::GlExecutor(def, ctx_.get(), max_batch));
+      gl::GlExecutorOptions options;
+      options.fp16_storage = fp16;
+      ex_.reset(new gl::GlExecutor(def, ctx_.get(), max_batch, options));
     } catch (...) {
       ctx_->release_current();
       throw;
@@ -128,6 +132,7 @@ class PyGlModel {
   }
   std::string device_name() const { return ex_->device_name(); }
   int max_batch() const { return ex_->max_batch(); }
+  bool fp16() const { return ex_->fp16_storage(); }
 
   py::list run(const py::sequence& inputs) {
     const auto& infos = ex_->inputs();
@@ -232,13 +237,15 @@ py::dict probe_gl_dict(bool hardware_only) {
 
 void register_gl_bindings(py::module_& m) {
   py::class_<PyGlModel>(m, "GlModel")
-      .def(py::init<const std::string&, const std::string&, bool, int>(), py::arg("path"),
-           py::arg("device") = "gl", py::arg("allow_software") = false, py::arg("max_batch") = 1)
+      .def(py::init<const std::string&, const std::string&, bool, int, bool>(), py::arg("path"),
+           py::arg("device") = "gl", py::arg("allow_software") = false, py::arg("max_batch") = 1,
+           py::arg("fp16") = false)
       .def_property_readonly("inputs", &PyGlModel::inputs)
       .def_property_readonly("outputs", &PyGlModel::outputs)
       .def_property_readonly("nodes", &PyGlModel::nodes)
       .def_property_readonly("device_name", &PyGlModel::device_name)
       .def_property_readonly("max_batch", &PyGlModel::max_batch)
+      .def_property_readonly("fp16", &PyGlModel::fp16)
       .def("run", &PyGlModel::run, py::arg("inputs"));
   m.def("probe_gl", &probe_gl_dict, py::arg("hardware_only") = false,
         "Probes every EGL/GL ES candidate device; a dict of GlProbe's fields, devices as dicts "

@@ -198,7 +198,7 @@ class PyFaceMesh {
  public:
   PyFaceMesh(bool static_image_mode, int max_num_faces, bool refine_landmarks,
              float min_detection_confidence, float min_tracking_confidence, bool smooth_landmarks,
-             const std::string& device, bool allow_software, int num_threads,
+             const std::string& device, bool allow_software, bool gl_fp16, int num_threads,
              const std::string& graphs_dir, const std::string& models_dir,
              const std::string& graph_path) {
     FaceMeshOptions o;
@@ -210,6 +210,7 @@ class PyFaceMesh {
     o.smooth_landmarks = smooth_landmarks;
     o.device = device;
     o.allow_software = allow_software;
+    o.gl_fp16 = gl_fp16;
     o.num_threads = num_threads;
     o.graphs_dir = graphs_dir;
     o.models_dir = models_dir;
@@ -276,11 +277,12 @@ PYBIND11_MODULE(_core, m) {
   py::register_exception<fmn::ModelError>(m, "ModelError", PyExc_ValueError);
   py::register_exception<fmn::GraphError>(m, "GraphError", PyExc_ValueError);
   py::class_<fmn::PyFaceMesh>(m, "FaceMesh")
-      .def(py::init<bool, int, bool, float, float, bool, const std::string&, bool, int,
+      .def(py::init<bool, int, bool, float, float, bool, const std::string&, bool, bool, int,
                     const std::string&, const std::string&, const std::string&>(),
            py::arg("static_image_mode"), py::arg("max_num_faces"), py::arg("refine_landmarks"),
            py::arg("min_detection_confidence"), py::arg("min_tracking_confidence"),
            py::arg("smooth_landmarks"), py::arg("device"), py::arg("allow_software"),
+           py::arg("gl_fp16"),
            py::arg("num_threads"),
            py::arg("graphs_dir"), py::arg("models_dir"), py::arg("graph_path") = "")
       .def("process", &fmn::PyFaceMesh::process, py::arg("image"), py::arg("timestamp_us"))

@@ -102,6 +102,7 @@ class FaceMesh:
         rasterizer), "cpu", "gpu", "gl" or "gl:N". `mesh.device` and every result's
         `device` say what ran; `mesh.device_reason` and `mesh.device_report` say why and where.
       allow_software: let "gl" run on a software rasterizer (llvmpipe: for tests).
+      precision: "fp32" (default) or "fp16" (GPU only: half-float storage on the GPU).
       num_threads: native threads (None: all hardware threads).
       smooth_landmarks: OneEuro smoothing as the MediaPipe Tasks landmarker does (off by
         default, as in the legacy solution).
@@ -111,7 +112,7 @@ class FaceMesh:
                  refine_landmarks: bool = False, min_detection_confidence: float = 0.5,
                  min_tracking_confidence: float = 0.5, device: str = "auto",
                  num_threads: Optional[int] = None, smooth_landmarks: bool = False,
-                 allow_software: bool = False):
+                 allow_software: bool = False, precision: str = "fp32"):
         if isinstance(max_num_faces, bool) or not isinstance(max_num_faces, (int, np.integer)) \
                 or not 1 <= int(max_num_faces) <= 64:
             raise ValueError(f"max_num_faces must be an int in 1..64, got {max_num_faces!r}")
@@ -124,8 +125,13 @@ class FaceMesh:
         if isinstance(num_threads, bool) or not isinstance(num_threads, (int, np.integer)) \
                 or not 1 <= int(num_threads) <= 256:
             raise ValueError(f"num_threads must be None or an int in 1..256, got {num_threads!r}")
+        if precision not in ("fp32", "fp16"):
+            raise ValueError(f"precision must be 'fp32' or 'fp16', got {precision!r}")
         choice = _resolve_device(device, allow_software)
+        if choice.device == "cpu" and precision != "fp32" and device != "auto":
+            raise ValueError("precision='fp16' is a GPU (gl) option; the CPU computes in fp32")
         self.device = "cpu" if choice.device == "cpu" else "gl"
+        self.precision = precision if self.device == "gl" else "fp32"
         self.device_reason = choice.reason
         self.static_image_mode = bool(static_image_mode)
         self.max_num_faces = int(max_num_faces)
@@ -136,7 +142,8 @@ class FaceMesh:
             min_detection_confidence=float(min_detection_confidence),
             min_tracking_confidence=float(min_tracking_confidence),
             smooth_landmarks=bool(smooth_landmarks), device=choice.device,
-            allow_software=bool(allow_software), num_threads=int(num_threads), graphs_dir=str(graphs_dir()),
+            allow_software=bool(allow_software), gl_fp16=self.precision == "fp16",
+            num_threads=int(num_threads), graphs_dir=str(graphs_dir()),
             models_dir=str(models_dir()))
         self._t0 = time.monotonic()
         self._last_ts = -1

@@ -53,6 +53,9 @@ class Model:
         `device_reason` why.
       allow_software: let "gl" use a software rasterizer (llvmpipe); "auto"/"gpu" never do.
       max_batch: GPU only: the largest batch one GPU pass holds (larger batches are split).
+      precision: "fp32" (default) or, GPU only, "fp16": activations and conv weights stored as
+        half floats on the GPU (about 1e-3 relative error, half the memory); inputs and
+        outputs stay float32.
       num_threads: worker threads for this model (None: all hardware threads).
       kernels: "tuned" (default) or "reference" (the plain oracle kernels).
       fuse: fold conv + add/prelu/relu into one kernel (default True); False keeps every
@@ -64,7 +67,9 @@ class Model:
 
     def __init__(self, model: str | os.PathLike, device: str = "auto",
                  num_threads: Optional[int] = None, kernels: str = "tuned", fuse: bool = True,
-                 allow_software: bool = False, max_batch: int = 16):
+                 allow_software: bool = False, max_batch: int = 16, precision: str = "fp32"):
+        if precision not in ("fp32", "fp16"):
+            raise ValueError(f"precision must be 'fp32' or 'fp16', got {precision!r}")
         choice = _resolve_device(device, allow_software)
         if num_threads is None:
             num_threads = _core.hardware_threads()
@@ -75,7 +80,10 @@ class Model:
             raise ValueError(f"kernels must be 'tuned' or 'reference', got {kernels!r}")
         self.path = model_path(model)
         self.device_reason = choice.reason
+        self.precision = precision
         if choice.device == "cpu":
+            if precision != "fp32":
+                raise ValueError("precision='fp16' is a GPU (gl) option; the CPU computes in fp32")
             self._impl = _core.Interpreter(str(self.path), int(num_threads), kernels == "tuned",
                                            bool(fuse))
             self.device = "cpu"
@@ -84,7 +92,7 @@ class Model:
             if kernels != "tuned":
                 raise ValueError("kernels='reference' is a CPU option")
             self._impl = _core.GlModel(str(self.path), choice.device, bool(allow_software),
-                                       int(max_batch))
+                                       int(max_batch), fp16=precision == "fp16")
             self.device = "gl"
             self.device_name = self._impl.device_name
         self.num_threads = int(num_threads)

@@ -442,6 +442,23 @@ TEST(bad_stream_refs) {
   CHECK(contains(e, "TAG:x1:n"));
 }
 
+TEST(stream_ref_tags_and_index_range) {
+  // Tags are MediaPipe tags ([A-Z_][A-Z0-9_]*, non-empty when a ':' is present); an index
+  // must fit an int: none of these may be accepted (or silently wrap to another index).
+  const char* bad[] = {":x", "T G:x", "T-G:x", "T:99999999999:x", "T:2147483648:x"};
+  for (const char* s : bad) {
+    try {
+      const StreamRef r = parse_stream_ref(s);
+      fmn_test::fail(__FILE__, __LINE__, std::string("accepted '") + s + "' as tag '" + r.tag +
+                                             "' index " + std::to_string(r.index));
+    } catch (const GraphError&) {
+    }
+  }
+  // Large but valid indices and tags with digits and underscores stay accepted.
+  const StreamRef r = parse_stream_ref("T_2:2147483647:x");
+  CHECK(r.tag == "T_2" && r.index == 2147483647);
+}
+
 // ---- graph configs ---------------------------------------------------------------------------
 
 TEST(graph_config_semantics) {

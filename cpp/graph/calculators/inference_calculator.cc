@@ -45,7 +45,9 @@ class Inference : public Calculator {
       gl_ = s.gl_context;
       gl_->make_current();
       try {
-        gl_exec_.reset(new gl::GlExecutor(load_tflite_file(path), gl_.get(), static_cast<int>(max_batch_)));
+        gl::GlExecutorOptions o;
+        o.fp16_storage = s.gl_fp16;
+        gl_exec_.reset(new gl::GlExecutor(load_tflite_file(path), gl_.get(), static_cast<int>(max_batch_), o));
       } catch (...) {
         gl_->release_current();
         throw;
@@ -53,7 +55,8 @@ class Inference : public Calculator {
       gl_->release_current();
       ins = &gl_exec_->inputs();
       outs = &gl_exec_->outputs();
-      s.report["inference." + model_] = "gl (" + gl_exec_->device_name() + ")";
+      s.report["inference." + model_] =
+          std::string(s.gl_fp16 ? "gl fp16 (" : "gl (") + gl_exec_->device_name() + ")";
     } else {
       throw GraphError(cc.node().name + ": unknown device '" + s.device + "'");
     }
