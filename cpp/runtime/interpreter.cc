@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "ops/reference/reference_ops.h"
+#include "runtime/graph_plan.h"
 
 namespace fmn {
 
@@ -30,10 +31,6 @@ struct AlignedBlock {
     data = storage.data() + (align_up(p) - p);
   }
 };
-
-std::string op_display_name(const OperatorDef& op) {
-  return op.builtin_code == builtin::kCustom ? op.custom_code : builtin_name(op.builtin_code);
-}
 
 size_t tensor_bytes(const TensorInfo& t) {
   const size_t es = tensor_type_size(t.type);
@@ -88,44 +85,21 @@ const TensorInfo& Interpreter::tensor_info(const std::string& name) const {
 }
 
 void Interpreter::build_plan(ModelDef model) {
-  const size_t num_tensors = model.tensors.size();
+  // Validation, constants, folding and fusion: shared with the GPU backends (graph_plan.h).
+  plan_.reset(new GraphPlan(model, options_.fuse, kMaxArenaBytes));
+  model.buffers.clear();
+  model.buffers.shrink_to_fit();
+  const size_t num_tensors = plan_->tensors().size();
   tensor_infos_.resize(num_tensors);
-  for (size_t i = 0; i < num_tensors; ++i) {
-    tensor_infos_[i].name = model.tensors[i].name;
-    tensor_infos_[i].shape = model.tensors[i].shape;
-    tensor_infos_[i].type = model.tensors[i].type;
-  }
-  auto check_id = [&](int32_t id, const char* what) {
-    if (id < 0 || static_cast<size_t>(id) >= num_tensors)
-      throw ModelError(std::string("tflite: ") + what + " refers to tensor " + std::to_string(id) +
-                       " but the model has " + std::to_string(num_tensors) + " tensors");
-  };
-  for (int32_t id : model.inputs) check_id(id, "graph input");
-  for (int32_t id : model.outputs) check_id(id, "graph output");
-  if (model.inputs.empty() || model.outputs.empty())
-    throw ModelError("tflite: the model has no inputs or no outputs");
-
-  // Constants: copy each constant buffer into 64-byte aligned storage.
   constant_ptr_.assign(num_tensors, nullptr);
-  constants_storage_.reserve(num_tensors);
-  auto add_constant = [&](size_t tensor, const uint8_t* src, size_t bytes) {
-    constants_storage_.emplace_back(bytes + kAlign, 0);
-    std::vector<uint8_t>& s = constants_storage_.back();
-    const uintptr_t p = reinterpret_cast<uintptr_t>(s.data());
-    uint8_t* dst = s.data() + (align_up(p) - p);
-    if (src) std::memcpy(dst, src, bytes);
-    constant_ptr_[tensor] = dst;
-    constant_bytes_ += bytes;
-    return dst;
-  };
   for (size_t i = 0; i < num_tensors; ++i) {
-    const uint32_t b = model.tensors[i].buffer;
-    if (b < model.buffers.size() && !model.buffers[b].empty()) {
-      add_constant(i, model.buffers[b].data(), model.buffers[b].size());
-    }
+    const TensorDef& t = plan_->tensors()[i];
+    tensor_infos_[i].name = t.name;
+    tensor_infos_[i].shape = t.shape;
+    tensor_infos_[i].type = t.type;
+    constant_ptr_[i] = const_cast<void*>(plan_->constant(static_cast<int32_t>(i)));
   }
-  for (int32_t id : model.inputs)
-    if (constant_ptr_[id]) throw ModelError("tflite: graph input '" + tensor_infos_[id].name + "' is a constant");
+  constant_bytes_ = plan_->constant_bytes();
 
   auto view_of = [&](int32_t id, uint8_t* arena_base) {
     TensorView v;
@@ -141,175 +115,18 @@ void Interpreter::build_plan(ModelDef model) {
     return v;
   };
 
-  // Nodes, with constant folding of nodes whose inputs are all constant.
   std::vector<std::unique_ptr<Node>> nodes;
-  for (OperatorDef& op : model.operators) {
-    for (int32_t id : op.inputs)
-      if (id != -1) check_id(id, "an operator input");
-    if (op.outputs.empty()) throw ModelError("tflite: an operator has no outputs");
-    for (int32_t id : op.outputs) check_id(id, "an operator output");
+  for (const PlannedNode& p : plan_->nodes()) {
     std::unique_ptr<Node> node(new Node);
-    node->name = op_display_name(op);
-    node->inputs = op.inputs;
-    node->outputs = op.outputs;
-    node->op = std::move(op);
-    bool all_constant = true;
-    for (int32_t id : node->inputs)
-      if (id >= 0 && !constant_ptr_[id]) all_constant = false;
-    if (all_constant) {
-      OpContext ctx;
-      ctx.op = &node->op;
-      ctx.op_name = node->name;
-      for (int32_t id : node->inputs) ctx.inputs.push_back(view_of(id, nullptr));
-      size_t total = 0;
-      for (int32_t id : node->outputs) total += tensor_bytes(tensor_infos_[id]);
-      if (total > kMaxArenaBytes) throw ModelError("tflite: a constant expression is too large");
-      for (int32_t id : node->outputs) {
-        if (constant_ptr_[id])
-          throw ModelError("tflite: tensor '" + tensor_infos_[id].name + "' is written by an operator but is a constant");
-        add_constant(static_cast<size_t>(id), nullptr, tensor_bytes(tensor_infos_[id]));
-        ctx.outputs.push_back(view_of(id, nullptr));
-      }
-      std::unique_ptr<Kernel> k = create_reference_kernel(ctx);
-      std::vector<uint8_t> scratch(k->prepare(ctx) + kAlign);
-      NodeArgs a;
-      a.inputs = ctx.inputs;
-      a.outputs = ctx.outputs;
-      a.scratch = scratch.data();
-      k->run(a, nullptr);
-      continue;
-    }
+    node->op = p.op;
+    node->name = p.name;
+    node->inputs = p.inputs;
+    node->outputs = p.outputs;
+    node->epilogue = p.epilogue;
     nodes.push_back(std::move(node));
   }
-
-  // Producers and consumers; every activation must be written before it is read.
-  std::vector<int> producer(num_tensors, -1);
-  std::vector<bool> is_input(num_tensors, false), is_output(num_tensors, false);
-  for (int32_t id : model.inputs) is_input[id] = true;
-  for (int32_t id : model.outputs) is_output[id] = true;
-  auto index_graph = [&]() {
-    std::fill(producer.begin(), producer.end(), -1);
-    for (size_t n = 0; n < nodes.size(); ++n) {
-      for (int32_t id : nodes[n]->inputs) {
-        if (id < 0 || constant_ptr_[id] || is_input[id]) continue;
-        if (producer[id] < 0)
-          throw ModelError("tflite: tensor '" + tensor_infos_[id].name + "' is read by " +
-                           nodes[n]->name + " before any operator writes it");
-      }
-      for (int32_t id : nodes[n]->outputs) {
-        if (producer[id] >= 0 || is_input[id] || constant_ptr_[id])
-          throw ModelError("tflite: tensor '" + tensor_infos_[id].name + "' is written twice");
-        producer[id] = static_cast<int>(n);
-      }
-    }
-  };
-  index_graph();
-  for (int32_t id : model.outputs)
-    if (producer[id] < 0 && !is_input[id] && !constant_ptr_[id])
-      throw ModelError("tflite: graph output '" + tensor_infos_[id].name + "' is never written");
-
-  // Fusion: CONV_2D / DEPTHWISE_CONV_2D followed by ADD, PRELU, RELU (see Epilogue).
-  if (options_.fuse) {
-    // Hoist: when an ADD joins a conv output with a tensor produced after the conv (e.g. a PAD
-    // of the block input), move that producer before the conv if its own inputs are ready
-    // there, so the ADD can fold into the conv.
-    for (size_t a = 0; a < nodes.size(); ++a) {
-      const Node& add = *nodes[a];
-      if (add.op.builtin_code != builtin::kAdd || add.inputs.size() != 2) continue;
-      for (int side = 0; side < 2; ++side) {
-        const int32_t conv_out = add.inputs[side], other = add.inputs[1 - side];
-        if (conv_out < 0 || other < 0 || producer[conv_out] < 0 || producer[other] < 0) continue;
-        const int c = producer[conv_out], p = producer[other];
-        const int32_t code = nodes[c]->op.builtin_code;
-        if ((code != builtin::kConv2d && code != builtin::kDepthwiseConv2d) || p <= c) continue;
-        bool ready = true;
-        for (int32_t id : nodes[p]->inputs)
-          if (id >= 0 && !constant_ptr_[id] && !is_input[id] && producer[id] >= c) ready = false;
-        if (!ready) continue;
-        std::unique_ptr<Node> moved = std::move(nodes[p]);
-        nodes.erase(nodes.begin() + p);
-        nodes.insert(nodes.begin() + c, std::move(moved));
-        index_graph();
-        break;
-      }
-    }
-    std::vector<int> consumers(num_tensors, 0);
-    std::vector<int> consumer(num_tensors, -1);
-    for (size_t n = 0; n < nodes.size(); ++n)
-      for (int32_t id : nodes[n]->inputs)
-        if (id >= 0) {
-          ++consumers[id];
-          consumer[id] = static_cast<int>(n);
-        }
-    std::vector<bool> dead(nodes.size(), false);
-    auto sole_consumer = [&](int32_t t) -> int {
-      if (t < 0 || is_output[t] || consumers[t] != 1) return -1;
-      return consumer[t];
-    };
-    auto float_tensor = [&](int32_t t) { return t >= 0 && tensor_infos_[t].type == TensorType::kFloat32; };
-    for (size_t n = 0; n < nodes.size(); ++n) {
-      Node& conv = *nodes[n];
-      const int32_t code = conv.op.builtin_code;
-      if (dead[n] || (code != builtin::kConv2d && code != builtin::kDepthwiseConv2d)) continue;
-      if (conv.outputs.size() != 1 || conv.inputs.size() < 2 || conv.inputs.size() > 3) continue;
-      const std::vector<int32_t>& out_shape = tensor_infos_[conv.outputs[0]].shape;
-      if (out_shape.size() != 4 || !float_tensor(conv.outputs[0])) continue;
-      const int32_t oc = out_shape[3];
-      bool allow_prelu = true;
-      int c = sole_consumer(conv.outputs[0]);
-      if (c > static_cast<int>(n) && nodes[c]->op.builtin_code == builtin::kAdd &&
-          nodes[c]->inputs.size() == 2 && nodes[c]->outputs.size() == 1) {
-        Node& add = *nodes[c];
-        const int32_t other = add.inputs[0] == conv.outputs[0] ? add.inputs[1] : add.inputs[0];
-        const bool other_ready = other >= 0 && other != conv.outputs[0] &&
-                                 (constant_ptr_[other] || is_input[other] ||
-                                  (producer[other] >= 0 && producer[other] < static_cast<int>(n)));
-        if (other_ready && float_tensor(other) && tensor_infos_[other].shape == out_shape &&
-            tensor_infos_[add.outputs[0]].shape == out_shape) {
-          conv.epilogue.has_residual = true;
-          if (conv.inputs.size() < 3) conv.inputs.push_back(-1);
-          conv.inputs.push_back(other);
-          activation_range(add.op.options.activation, &conv.epilogue.post_lo, &conv.epilogue.post_hi);
-          allow_prelu = add.op.options.activation == Activation::kNone;
-          conv.outputs[0] = add.outputs[0];
-          conv.name += "+ADD";
-          dead[c] = true;
-          c = sole_consumer(conv.outputs[0]);
-        } else {
-          c = -1;
-        }
-      }
-      if (allow_prelu && c > static_cast<int>(n) && nodes[c]->outputs.size() == 1 &&
-          tensor_infos_[nodes[c]->outputs[0]].shape == out_shape) {
-        Node& next = *nodes[c];
-        if (next.op.builtin_code == builtin::kPrelu && next.inputs.size() == 2 &&
-            next.inputs[0] == conv.outputs[0]) {
-          const int32_t alpha = next.inputs[1];
-          if (alpha >= 0 && constant_ptr_[alpha] && float_tensor(alpha) &&
-              tensor_infos_[alpha].num_elements() == oc && !tensor_infos_[alpha].shape.empty() &&
-              tensor_infos_[alpha].shape.back() == oc) {
-            conv.epilogue.prelu_alpha = static_cast<const float*>(constant_ptr_[alpha]);
-            conv.outputs[0] = next.outputs[0];
-            conv.name += "+PRELU";
-            dead[c] = true;
-          }
-        } else if ((next.op.builtin_code == builtin::kRelu || next.op.builtin_code == builtin::kRelu6) &&
-                   next.inputs.size() == 1 && !std::isfinite(conv.epilogue.post_hi) &&
-                   !std::isfinite(conv.epilogue.post_lo)) {
-          conv.epilogue.post_lo = 0.f;
-          if (next.op.builtin_code == builtin::kRelu6) conv.epilogue.post_hi = 6.f;
-          conv.outputs[0] = next.outputs[0];
-          conv.name += next.op.builtin_code == builtin::kRelu ? "+RELU" : "+RELU6";
-          dead[c] = true;
-        }
-      }
-    }
-    std::vector<std::unique_ptr<Node>> kept;
-    for (size_t n = 0; n < nodes.size(); ++n)
-      if (!dead[n]) kept.push_back(std::move(nodes[n]));
-    nodes.swap(kept);
-    index_graph();
-  }
+  const std::vector<int32_t>& graph_inputs = plan_->inputs();
+  const std::vector<int32_t>& graph_outputs = plan_->outputs();
 
   // Levels: a node's level is one more than the highest level among its inputs' producers.
   // Nodes of one level do not depend on each other, so a level may run its nodes concurrently.
@@ -333,7 +150,6 @@ void Interpreter::build_plan(ModelDef model) {
       node_level_.push_back(k.first);
     }
     nodes.swap(sorted);
-    index_graph();
   }
 
   // Liveness-based memory plan over levels: tensors whose level intervals overlap get disjoint
@@ -342,14 +158,14 @@ void Interpreter::build_plan(ModelDef model) {
   const int num_levels = num_nodes ? node_level_.back() + 1 : 0;
   std::vector<int> first(num_tensors, -1), last(num_tensors, -1);
   std::vector<bool> live(num_tensors, false);
-  for (int32_t id : model.inputs) { first[id] = -1; live[id] = true; }
+  for (int32_t id : graph_inputs) { first[id] = -1; live[id] = true; }
   for (int n = 0; n < num_nodes; ++n) {
     const int lv = node_level_[n];
     for (int32_t id : nodes[n]->outputs) { first[id] = lv; live[id] = true; }
     for (int32_t id : nodes[n]->inputs) if (id >= 0) last[id] = std::max(last[id], lv);
     for (int32_t id : nodes[n]->outputs) last[id] = std::max(last[id], lv);
   }
-  for (int32_t id : model.outputs) last[id] = num_levels;
+  for (int32_t id : graph_outputs) last[id] = num_levels;
   std::vector<int32_t> order;
   for (size_t t = 0; t < num_tensors; ++t)
     if (!constant_ptr_[t] && live[t]) order.push_back(static_cast<int32_t>(t));
@@ -450,8 +266,8 @@ void Interpreter::build_plan(ModelDef model) {
     info.impl = node->kernel->impl_name();
     node_info_.push_back(std::move(info));
   }
-  input_ids_ = model.inputs;
-  output_ids_ = model.outputs;
+  input_ids_ = graph_inputs;
+  output_ids_ = graph_outputs;
   for (int32_t id : input_ids_) {
     if (tensor_infos_[id].type != TensorType::kFloat32)
       throw ModelError("tflite: graph input '" + tensor_infos_[id].name + "' is not float32");
@@ -463,9 +279,6 @@ void Interpreter::build_plan(ModelDef model) {
     output_info_.push_back(tensor_infos_[id]);
   }
   nodes_ = std::move(nodes);
-  model.buffers.clear();
-  model.buffers.shrink_to_fit();
-  model_ = std::move(model);
 }
 
 void Interpreter::run_arena(int arena, const float* const* inputs, float* const* outputs,

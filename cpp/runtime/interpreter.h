@@ -27,6 +27,8 @@
 
 namespace fmn {
 
+class GraphPlan;
+
 struct InterpreterOptions {
   int num_threads = 1;        // >= 1; ignored when `pool` is given (its size counts)
   // A pool shared with other work of the caller (e.g. every model of a FaceMesh graph), so
@@ -104,12 +106,11 @@ class Interpreter {
   std::vector<NodeInfo> node_info_;
   std::vector<std::unique_ptr<Node>> nodes_;
   std::vector<std::unique_ptr<Arena>> arenas_;
-  std::vector<std::vector<uint8_t>> constants_storage_;  // owned constant data, 64-B aligned within
+  std::unique_ptr<GraphPlan> plan_;                      // owns the constants (and fused alphas)
   std::vector<void*> constant_ptr_;                      // per tensor: constant data or null
   std::vector<int64_t> arena_offset_;                    // per tensor: offset in an arena, or -1
   size_t arena_bytes_ = 0, scratch_bytes_ = 0, constant_bytes_ = 0;
   std::shared_ptr<ThreadPool> pool_;
-  ModelDef model_;
 };
 
 }  // namespace fmn

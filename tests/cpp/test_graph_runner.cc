@@ -473,7 +473,6 @@ TEST(self_loop_reads_previous_value_or_is_rejected) {
     return;
   }
   int64_t want = 0;
-  std::vector<std::string> seen;
   for (int64_t v : {3, 4, 5}) {
     want += v;
     g->input("x").as<int64_t>() = v;

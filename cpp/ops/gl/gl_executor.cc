@@ -8,27 +8,18 @@
 
 #include "ops/gl/kernels/gl_kernels.h"
 #include "ops/reference/reference_ops.h"
+#include "runtime/graph_plan.h"
 
 namespace fmn {
 namespace gl {
 
 namespace {
 
-std::string op_display_name(const OperatorDef& op) {
-  return op.builtin_code == builtin::kCustom ? op.custom_code : builtin_name(op.builtin_code);
-}
-
 size_t tensor_bytes(const TensorDef& t) {
   int64_t n = 1;
   for (int32_t d : t.shape) n *= d;
   const size_t es = tensor_type_size(t.type);
   return static_cast<size_t>(std::max<int64_t>(n, 0)) * (es ? es : 1);
-}
-
-int64_t tensor_numel(const TensorDef& t) {
-  int64_t n = 1;
-  for (int32_t d : t.shape) n *= d;
-  return n;
 }
 
 struct PlanNode {
@@ -43,8 +34,8 @@ struct PlanNode {
 
 struct GlExecutor::Impl : public GlBuildContext {
   GlContext* ctx = nullptr;
+  std::unique_ptr<GraphPlan> plan;                      // owns the constants (folded ones too)
   std::vector<TensorDef> tensors;
-  std::vector<std::vector<uint64_t>> constant_storage;  // 8-byte aligned blocks
   std::vector<const void*> constant_ptr;                // per tensor
   std::vector<int32_t> root;                            // per tensor: storage owner
   std::vector<bool> f16;                                // per root: half-float storage
@@ -96,14 +87,6 @@ struct GlExecutor::Impl : public GlBuildContext {
     return b;
   }
 
-  void* add_constant(size_t tensor, const void* src, size_t bytes) {
-    constant_storage.emplace_back((bytes + 7) / 8 + 1, 0);
-    void* dst = constant_storage.back().data();
-    if (src && bytes) std::memcpy(dst, src, bytes);
-    constant_ptr[tensor] = dst;
-    return dst;
-  }
-
   TensorView view_of(int32_t id) const {
     TensorView v;
     if (id < 0) return v;
@@ -145,192 +128,23 @@ GlExecutor::GlExecutor(const ModelDef& model, GlContext* ctx, int max_batch,
   if (!ctx->is_current()) ctx->make_current();
   Impl& im = *impl_;
   im.ctx = ctx;
-  im.tensors = model.tensors;
+  // Validation, constants, folding on the CPU and fusion: shared with the CPU interpreter.
+  im.plan.reset(new GraphPlan(model, options.fuse));
+  im.tensors = im.plan->tensors();
   const size_t num_tensors = im.tensors.size();
-  auto check_id = [&](int32_t id, const char* what) {
-    if (id < 0 || static_cast<size_t>(id) >= num_tensors)
-      throw ModelError(std::string("tflite: ") + what + " refers to tensor " + std::to_string(id) +
-                       " but the model has " + std::to_string(num_tensors) + " tensors");
-  };
-  for (int32_t id : model.inputs) check_id(id, "graph input");
-  for (int32_t id : model.outputs) check_id(id, "graph output");
-  if (model.inputs.empty() || model.outputs.empty())
-    throw ModelError("tflite: the model has no inputs or no outputs");
-
-  // Constants, then folding of all-constant nodes on the CPU (reference kernels).
   im.constant_ptr.assign(num_tensors, nullptr);
-  for (size_t i = 0; i < num_tensors; ++i) {
-    const uint32_t b = im.tensors[i].buffer;
-    if (b < model.buffers.size() && !model.buffers[b].empty())
-      im.add_constant(i, model.buffers[b].data(), model.buffers[b].size());
-  }
-  for (int32_t id : model.inputs)
-    if (im.constant_ptr[id]) throw ModelError("tflite: graph input '" + im.tensors[id].name + "' is a constant");
-
+  for (size_t t = 0; t < num_tensors; ++t) im.constant_ptr[t] = im.plan->constant(static_cast<int32_t>(t));
   std::vector<std::unique_ptr<PlanNode>> nodes;
-  for (const OperatorDef& op : model.operators) {
-    for (int32_t id : op.inputs)
-      if (id != -1) check_id(id, "an operator input");
-    if (op.outputs.empty()) throw ModelError("tflite: an operator has no outputs");
-    for (int32_t id : op.outputs) check_id(id, "an operator output");
+  for (const PlannedNode& p : im.plan->nodes()) {
     std::unique_ptr<PlanNode> node(new PlanNode);
-    node->op = op;
-    node->name = op_display_name(op);
-    node->inputs = op.inputs;
-    node->outputs = op.outputs;
-    bool all_constant = true;
-    for (int32_t id : node->inputs)
-      if (id >= 0 && !im.constant_ptr[id]) all_constant = false;
-    if (all_constant) {
-      OpContext c;
-      c.op = &node->op;
-      c.op_name = node->name;
-      for (int32_t id : node->inputs) c.inputs.push_back(im.view_of(id));
-      for (int32_t id : node->outputs) {
-        if (im.constant_ptr[id])
-          throw ModelError("tflite: tensor '" + im.tensors[id].name + "' is written by an operator but is a constant");
-        if (tensor_bytes(im.tensors[id]) > (size_t{256} << 20))
-          throw ModelError("tflite: a constant expression is too large");
-        im.add_constant(static_cast<size_t>(id), nullptr, tensor_bytes(im.tensors[id]));
-        c.outputs.push_back(im.view_of(id));
-      }
-      std::unique_ptr<Kernel> k = create_reference_kernel(c);
-      std::vector<uint64_t> scratch(k->prepare(c) / 8 + 8);
-      NodeArgs a;
-      a.inputs = c.inputs;
-      a.outputs = c.outputs;
-      a.scratch = scratch.data();
-      k->run(a, nullptr);
-      continue;
-    }
+    node->op = p.op;
+    node->name = p.name;
+    node->inputs = p.inputs;
+    node->outputs = p.outputs;
+    node->epilogue = p.epilogue;
     nodes.push_back(std::move(node));
   }
-
-  // Producers; every activation must be written once, before it is read.
-  std::vector<int> producer(num_tensors, -1);
-  std::vector<bool> is_input(num_tensors, false), is_output(num_tensors, false);
-  for (int32_t id : model.inputs) is_input[id] = true;
-  for (int32_t id : model.outputs) is_output[id] = true;
-  auto index_graph = [&]() {
-    std::fill(producer.begin(), producer.end(), -1);
-    for (size_t n = 0; n < nodes.size(); ++n) {
-      for (int32_t id : nodes[n]->inputs) {
-        if (id < 0 || im.constant_ptr[id] || is_input[id]) continue;
-        if (producer[id] < 0)
-          throw ModelError("tflite: tensor '" + im.tensors[id].name + "' is read by " + nodes[n]->name +
-                           " before any operator writes it");
-      }
-      for (int32_t id : nodes[n]->outputs) {
-        if (producer[id] >= 0 || is_input[id] || im.constant_ptr[id])
-          throw ModelError("tflite: tensor '" + im.tensors[id].name + "' is written twice");
-        producer[id] = static_cast<int>(n);
-      }
-    }
-  };
-  index_graph();
-  for (int32_t id : model.outputs)
-    if (producer[id] < 0 && !is_input[id] && !im.constant_ptr[id])
-      throw ModelError("tflite: graph output '" + im.tensors[id].name + "' is never written");
-
   auto is_float = [&](int32_t t) { return t >= 0 && im.tensors[t].type == TensorType::kFloat32; };
-  if (options.fuse) {
-    // Hoist the producer of an ADD's other operand above the conv feeding the ADD when its own
-    // inputs are ready there, so that the ADD can fold into the conv.
-    for (size_t a = 0; a < nodes.size(); ++a) {
-      const PlanNode& add = *nodes[a];
-      if (add.op.builtin_code != builtin::kAdd || add.inputs.size() != 2) continue;
-      for (int side = 0; side < 2; ++side) {
-        const int32_t conv_out = add.inputs[side], other = add.inputs[1 - side];
-        if (conv_out < 0 || other < 0 || producer[conv_out] < 0 || producer[other] < 0) continue;
-        const int c = producer[conv_out], p = producer[other];
-        const int32_t code = nodes[c]->op.builtin_code;
-        if ((code != builtin::kConv2d && code != builtin::kDepthwiseConv2d) || p <= c) continue;
-        bool ready = true;
-        for (int32_t id : nodes[p]->inputs)
-          if (id >= 0 && !im.constant_ptr[id] && !is_input[id] && producer[id] >= c) ready = false;
-        if (!ready) continue;
-        std::unique_ptr<PlanNode> moved = std::move(nodes[p]);
-        nodes.erase(nodes.begin() + p);
-        nodes.insert(nodes.begin() + c, std::move(moved));
-        index_graph();
-        break;
-      }
-    }
-    std::vector<int> consumers(num_tensors, 0), consumer(num_tensors, -1);
-    for (size_t n = 0; n < nodes.size(); ++n)
-      for (int32_t id : nodes[n]->inputs)
-        if (id >= 0) {
-          ++consumers[id];
-          consumer[id] = static_cast<int>(n);
-        }
-    std::vector<bool> dead(nodes.size(), false);
-    auto sole_consumer = [&](int32_t t) -> int {
-      if (t < 0 || is_output[t] || consumers[t] != 1) return -1;
-      return consumer[t];
-    };
-    for (size_t n = 0; n < nodes.size(); ++n) {
-      PlanNode& conv = *nodes[n];
-      const int32_t code = conv.op.builtin_code;
-      if (dead[n] || (code != builtin::kConv2d && code != builtin::kDepthwiseConv2d)) continue;
-      if (conv.outputs.size() != 1 || conv.inputs.size() < 2 || conv.inputs.size() > 3) continue;
-      const std::vector<int32_t>& out_shape = im.tensors[conv.outputs[0]].shape;
-      if (out_shape.size() != 4 || !is_float(conv.outputs[0])) continue;
-      const int32_t oc = out_shape[3];
-      bool allow_prelu = true;
-      int c = sole_consumer(conv.outputs[0]);
-      if (c > static_cast<int>(n) && nodes[c]->op.builtin_code == builtin::kAdd &&
-          nodes[c]->inputs.size() == 2 && nodes[c]->outputs.size() == 1) {
-        PlanNode& add = *nodes[c];
-        const int32_t other = add.inputs[0] == conv.outputs[0] ? add.inputs[1] : add.inputs[0];
-        const bool ready = other >= 0 && other != conv.outputs[0] &&
-                           (im.constant_ptr[other] || is_input[other] ||
-                            (producer[other] >= 0 && producer[other] < static_cast<int>(n)));
-        if (ready && is_float(other) && im.tensors[other].shape == out_shape &&
-            im.tensors[add.outputs[0]].shape == out_shape) {
-          conv.epilogue.has_residual = true;
-          if (conv.inputs.size() < 3) conv.inputs.push_back(-1);
-          conv.inputs.push_back(other);
-          activation_range(add.op.options.activation, &conv.epilogue.post_lo, &conv.epilogue.post_hi);
-          allow_prelu = add.op.options.activation == Activation::kNone;
-          conv.outputs[0] = add.outputs[0];
-          conv.name += "+ADD";
-          dead[c] = true;
-          c = sole_consumer(conv.outputs[0]);
-        } else {
-          c = -1;
-        }
-      }
-      if (allow_prelu && c > static_cast<int>(n) && nodes[c]->outputs.size() == 1 &&
-          im.tensors[nodes[c]->outputs[0]].shape == out_shape) {
-        PlanNode& next = *nodes[c];
-        if (next.op.builtin_code == builtin::kPrelu && next.inputs.size() == 2 &&
-            next.inputs[0] == conv.outputs[0]) {
-          const int32_t alpha = next.inputs[1];
-          if (alpha >= 0 && im.constant_ptr[alpha] && is_float(alpha) &&
-              tensor_numel(im.tensors[alpha]) == oc && !im.tensors[alpha].shape.empty() &&
-              im.tensors[alpha].shape.back() == oc) {
-            conv.epilogue.prelu_alpha = static_cast<const float*>(im.constant_ptr[alpha]);
-            conv.outputs[0] = next.outputs[0];
-            conv.name += "+PRELU";
-            dead[c] = true;
-          }
-        } else if ((next.op.builtin_code == builtin::kRelu || next.op.builtin_code == builtin::kRelu6) &&
-                   next.inputs.size() == 1 && !std::isfinite(conv.epilogue.post_hi) &&
-                   !std::isfinite(conv.epilogue.post_lo)) {
-          conv.epilogue.post_lo = 0.f;
-          if (next.op.builtin_code == builtin::kRelu6) conv.epilogue.post_hi = 6.f;
-          conv.outputs[0] = next.outputs[0];
-          conv.name += next.op.builtin_code == builtin::kRelu ? "+RELU" : "+RELU6";
-          dead[c] = true;
-        }
-      }
-    }
-    std::vector<std::unique_ptr<PlanNode>> kept;
-    for (size_t n = 0; n < nodes.size(); ++n)
-      if (!dead[n]) kept.push_back(std::move(nodes[n]));
-    nodes.swap(kept);
-    index_graph();
-  }
 
   // Validation by the reference kernels (shapes, types, options), and storage aliasing.
   im.root.resize(num_tensors);

@@ -1,0 +1,249 @@
+#include "runtime/graph_plan.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <memory>
+
+namespace fmn {
+
+namespace {
+
+constexpr size_t kAlign = 64;
+
+std::string op_display_name(const OperatorDef& op) {
+  return op.builtin_code == builtin::kCustom ? op.custom_code : builtin_name(op.builtin_code);
+}
+
+bool is_conv(int32_t code) { return code == builtin::kConv2d || code == builtin::kDepthwiseConv2d; }
+
+}  // namespace
+
+int64_t GraphPlan::num_elements(int32_t id) const {
+  int64_t n = 1;
+  for (int32_t d : tensors_[static_cast<size_t>(id)].shape) n *= d;
+  return n;
+}
+
+size_t GraphPlan::bytes(int32_t id) const {
+  const size_t es = tensor_type_size(tensors_[static_cast<size_t>(id)].type);
+  return static_cast<size_t>(std::max<int64_t>(num_elements(id), 0)) * (es ? es : 1);
+}
+
+void* GraphPlan::add_constant(size_t tensor, const void* src, size_t n) {
+  storage_.emplace_back(n + kAlign, 0);
+  std::vector<uint8_t>& s = storage_.back();
+  const uintptr_t p = reinterpret_cast<uintptr_t>(s.data());
+  uint8_t* dst = s.data() + ((p + kAlign - 1) / kAlign * kAlign - p);
+  if (src && n) std::memcpy(dst, src, n);
+  constant_[tensor] = dst;
+  constant_bytes_ += n;
+  return dst;
+}
+
+TensorView GraphPlan::view(int32_t id) const {
+  TensorView v;
+  if (id < 0) return v;
+  v.type = tensors_[static_cast<size_t>(id)].type;
+  v.shape = tensors_[static_cast<size_t>(id)].shape;
+  if (constant_[static_cast<size_t>(id)]) {
+    v.data = const_cast<void*>(constant_[static_cast<size_t>(id)]);
+    v.is_constant = true;
+  }
+  return v;
+}
+
+void GraphPlan::index(std::vector<int>* producer) const {
+  producer->assign(tensors_.size(), -1);
+  for (size_t n = 0; n < nodes_.size(); ++n) {
+    for (int32_t id : nodes_[n].inputs) {
+      if (id < 0 || constant_[id] || is_input_[id]) continue;
+      if ((*producer)[id] < 0)
+        throw ModelError("tflite: tensor '" + tensors_[id].name + "' is read by " + nodes_[n].name +
+                         " before any operator writes it");
+    }
+    for (int32_t id : nodes_[n].outputs) {
+      if ((*producer)[id] >= 0 || is_input_[id] || constant_[id])
+        throw ModelError("tflite: tensor '" + tensors_[id].name + "' is written twice");
+      (*producer)[id] = static_cast<int>(n);
+    }
+  }
+}
+
+GraphPlan::GraphPlan(const ModelDef& model, bool fuse, size_t max_folded_bytes)
+    : tensors_(model.tensors), inputs_(model.inputs), outputs_(model.outputs) {
+  const size_t num_tensors = tensors_.size();
+  auto check_id = [&](int32_t id, const char* what) {
+    if (id < 0 || static_cast<size_t>(id) >= num_tensors)
+      throw ModelError(std::string("tflite: ") + what + " refers to tensor " + std::to_string(id) +
+                       " but the model has " + std::to_string(num_tensors) + " tensors");
+  };
+  for (int32_t id : inputs_) check_id(id, "graph input");
+  for (int32_t id : outputs_) check_id(id, "graph output");
+  if (inputs_.empty() || outputs_.empty()) throw ModelError("tflite: the model has no inputs or no outputs");
+  is_input_.assign(num_tensors, false);
+  is_output_.assign(num_tensors, false);
+  for (int32_t id : inputs_) is_input_[id] = true;
+  for (int32_t id : outputs_) is_output_[id] = true;
+
+  constant_.assign(num_tensors, nullptr);
+  storage_.reserve(num_tensors);
+  for (size_t i = 0; i < num_tensors; ++i) {
+    const uint32_t b = tensors_[i].buffer;
+    if (b < model.buffers.size() && !model.buffers[b].empty())
+      add_constant(i, model.buffers[b].data(), model.buffers[b].size());
+  }
+  for (int32_t id : inputs_)
+    if (constant_[id]) throw ModelError("tflite: graph input '" + tensors_[id].name + "' is a constant");
+
+  // Nodes; an operator whose inputs are all constant is run once here and becomes a constant.
+  for (const OperatorDef& op : model.operators) {
+    for (int32_t id : op.inputs)
+      if (id != -1) check_id(id, "an operator input");
+    if (op.outputs.empty()) throw ModelError("tflite: an operator has no outputs");
+    for (int32_t id : op.outputs) check_id(id, "an operator output");
+    PlannedNode node;
+    node.op = op;
+    node.name = op_display_name(op);
+    node.inputs = op.inputs;
+    node.outputs = op.outputs;
+    bool all_constant = true;
+    for (int32_t id : node.inputs)
+      if (id >= 0 && !constant_[id]) all_constant = false;
+    if (!all_constant) {
+      nodes_.push_back(std::move(node));
+      continue;
+    }
+    OpContext ctx;
+    ctx.op = &node.op;
+    ctx.op_name = node.name;
+    for (int32_t id : node.inputs) ctx.inputs.push_back(view(id));
+    size_t total = 0;
+    for (int32_t id : node.outputs) total += bytes(id);
+    if (total > max_folded_bytes) throw ModelError("tflite: a constant expression is too large");
+    for (int32_t id : node.outputs) {
+      if (constant_[id])
+        throw ModelError("tflite: tensor '" + tensors_[id].name + "' is written by an operator but is a constant");
+      add_constant(static_cast<size_t>(id), nullptr, bytes(id));
+      ctx.outputs.push_back(view(id));
+    }
+    std::unique_ptr<Kernel> k = create_reference_kernel(ctx);
+    std::vector<uint8_t> scratch(k->prepare(ctx) + kAlign);
+    NodeArgs a;
+    a.inputs = ctx.inputs;
+    a.outputs = ctx.outputs;
+    a.scratch = scratch.data();
+    k->run(a, nullptr);
+  }
+
+  std::vector<int> producer;
+  index(&producer);
+  for (int32_t id : outputs_)
+    if (producer[id] < 0 && !is_input_[id] && !constant_[id])
+      throw ModelError("tflite: graph output '" + tensors_[id].name + "' is never written");
+  if (fuse) fuse_epilogues();
+}
+
+void GraphPlan::fuse_epilogues() {
+  const size_t num_tensors = tensors_.size();
+  std::vector<int> producer;
+  index(&producer);
+  auto is_float = [&](int32_t t) { return t >= 0 && tensors_[t].type == TensorType::kFloat32; };
+
+  // Hoist: when an ADD joins a conv output with a tensor produced after the conv (e.g. a PAD of
+  // the block input), move that producer before the conv if its own inputs are ready there.
+  for (size_t a = 0; a < nodes_.size(); ++a) {
+    const PlannedNode& add = nodes_[a];
+    if (add.op.builtin_code != builtin::kAdd || add.inputs.size() != 2) continue;
+    for (int side = 0; side < 2; ++side) {
+      const int32_t conv_out = add.inputs[side], other = add.inputs[1 - side];
+      if (conv_out < 0 || other < 0 || producer[conv_out] < 0 || producer[other] < 0) continue;
+      const int c = producer[conv_out], p = producer[other];
+      if (!is_conv(nodes_[c].op.builtin_code) || p <= c) continue;
+      bool ready = true;
+      for (int32_t id : nodes_[p].inputs)
+        if (id >= 0 && !constant_[id] && !is_input_[id] && producer[id] >= c) ready = false;
+      if (!ready) continue;
+      PlannedNode moved = std::move(nodes_[p]);
+      nodes_.erase(nodes_.begin() + p);
+      nodes_.insert(nodes_.begin() + c, std::move(moved));
+      index(&producer);
+      break;
+    }
+  }
+
+  std::vector<int> consumers(num_tensors, 0), consumer(num_tensors, -1);
+  for (size_t n = 0; n < nodes_.size(); ++n)
+    for (int32_t id : nodes_[n].inputs)
+      if (id >= 0) {
+        ++consumers[id];
+        consumer[id] = static_cast<int>(n);
+      }
+  auto sole_consumer = [&](int32_t t) -> int {
+    if (t < 0 || is_output_[t] || consumers[t] != 1) return -1;
+    return consumer[t];
+  };
+  std::vector<bool> dead(nodes_.size(), false);
+  for (size_t n = 0; n < nodes_.size(); ++n) {
+    PlannedNode& conv = nodes_[n];
+    if (dead[n] || !is_conv(conv.op.builtin_code)) continue;
+    if (conv.outputs.size() != 1 || conv.inputs.size() < 2 || conv.inputs.size() > 3) continue;
+    const std::vector<int32_t>& out_shape = tensors_[conv.outputs[0]].shape;
+    if (out_shape.size() != 4 || !is_float(conv.outputs[0])) continue;
+    const int32_t oc = out_shape[3];
+    bool allow_prelu = true;
+    int c = sole_consumer(conv.outputs[0]);
+    if (c > static_cast<int>(n) && nodes_[c].op.builtin_code == builtin::kAdd &&
+        nodes_[c].inputs.size() == 2 && nodes_[c].outputs.size() == 1) {
+      PlannedNode& add = nodes_[c];
+      const int32_t other = add.inputs[0] == conv.outputs[0] ? add.inputs[1] : add.inputs[0];
+      const bool ready = other >= 0 && other != conv.outputs[0] &&
+                         (constant_[other] || is_input_[other] ||
+                          (producer[other] >= 0 && producer[other] < static_cast<int>(n)));
+      if (ready && is_float(other) && tensors_[other].shape == out_shape &&
+          tensors_[add.outputs[0]].shape == out_shape) {
+        conv.epilogue.has_residual = true;
+        if (conv.inputs.size() < 3) conv.inputs.push_back(-1);
+        conv.inputs.push_back(other);
+        activation_range(add.op.options.activation, &conv.epilogue.post_lo, &conv.epilogue.post_hi);
+        allow_prelu = add.op.options.activation == Activation::kNone;
+        conv.outputs[0] = add.outputs[0];
+        conv.name += "+ADD";
+        dead[c] = true;
+        c = sole_consumer(conv.outputs[0]);
+      } else {
+        c = -1;
+      }
+    }
+    if (!allow_prelu || c <= static_cast<int>(n) || nodes_[c].outputs.size() != 1 ||
+        tensors_[nodes_[c].outputs[0]].shape != out_shape)
+      continue;
+    PlannedNode& next = nodes_[c];
+    if (next.op.builtin_code == builtin::kPrelu && next.inputs.size() == 2 &&
+        next.inputs[0] == conv.outputs[0]) {
+      const int32_t alpha = next.inputs[1];
+      if (alpha >= 0 && constant_[alpha] && is_float(alpha) && num_elements(alpha) == oc &&
+          !tensors_[alpha].shape.empty() && tensors_[alpha].shape.back() == oc) {
+        conv.epilogue.prelu_alpha = static_cast<const float*>(constant_[alpha]);
+        conv.outputs[0] = next.outputs[0];
+        conv.name += "+PRELU";
+        dead[c] = true;
+      }
+    } else if ((next.op.builtin_code == builtin::kRelu || next.op.builtin_code == builtin::kRelu6) &&
+               next.inputs.size() == 1 && !std::isfinite(conv.epilogue.post_hi) &&
+               !std::isfinite(conv.epilogue.post_lo)) {
+      conv.epilogue.post_lo = 0.f;
+      if (next.op.builtin_code == builtin::kRelu6) conv.epilogue.post_hi = 6.f;
+      conv.outputs[0] = next.outputs[0];
+      conv.name += next.op.builtin_code == builtin::kRelu ? "+RELU" : "+RELU6";
+      dead[c] = true;
+    }
+  }
+  std::vector<PlannedNode> kept;
+  for (size_t n = 0; n < nodes_.size(); ++n)
+    if (!dead[n]) kept.push_back(std::move(nodes_[n]));
+  nodes_.swap(kept);
+  index(&producer);
+}
+
+}  // namespace fmn

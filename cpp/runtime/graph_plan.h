@@ -1,0 +1,76 @@
+// The backend-independent half of loading a model, shared by the CPU interpreter and the GL
+// executor: validation of the graph, constants, constant folding and conv epilogue fusion.
+//
+// Contract: GraphPlan's constructor
+//   - checks every tensor index of the graph and of every operator;
+//   - copies constant buffers into 64-byte aligned storage it owns;
+//   - folds every operator whose inputs are all constant (float16 DEQUANTIZE among them) by
+//     running its reference kernel once, so the folded tensor becomes a constant;
+//   - checks that every activation is written exactly once, before it is read, and that every
+//     graph output is produced;
+//   - with `fuse`, folds CONV_2D / DEPTHWISE_CONV_2D + ADD / PRELU / RELU(6) into the conv's
+//     Epilogue (runtime/kernel.h), first hoisting an ADD operand's producer above the conv
+//     when that is legal, so that the ADD can fold.
+// Nodes come out in a valid execution order. Throws ModelError naming the problem. Backends
+// then choose kernels, plan memory and prepare; an Epilogue's prelu_alpha points into this
+// plan's storage, so a backend keeps its GraphPlan alive as long as its kernels.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "model/tflite_model.h"
+#include "runtime/kernel.h"
+
+namespace fmn {
+
+struct PlannedNode {
+  OperatorDef op;
+  std::string name;                      // "CONV_2D", a custom op's name; fused: "CONV_2D+ADD+PRELU"
+  std::vector<int32_t> inputs, outputs;  // tensor ids; -1 = omitted optional input
+  Epilogue epilogue;                     // conv nodes only; see OpContext for the residual input
+};
+
+class GraphPlan {
+ public:
+  // max_folded_bytes bounds the memory a folded constant expression may take.
+  GraphPlan(const ModelDef& model, bool fuse, size_t max_folded_bytes = size_t{256} << 20);
+  GraphPlan(const GraphPlan&) = delete;
+  GraphPlan& operator=(const GraphPlan&) = delete;
+
+  const std::vector<TensorDef>& tensors() const { return tensors_; }
+  const std::vector<PlannedNode>& nodes() const { return nodes_; }
+  std::vector<PlannedNode>& nodes() { return nodes_; }
+  const std::vector<int32_t>& inputs() const { return inputs_; }
+  const std::vector<int32_t>& outputs() const { return outputs_; }
+
+  // A constant tensor's data (64-byte aligned, folded results included), or null.
+  const void* constant(int32_t id) const { return constant_[static_cast<size_t>(id)]; }
+  bool is_constant(int32_t id) const { return id >= 0 && constant_[static_cast<size_t>(id)]; }
+  size_t constant_bytes() const { return constant_bytes_; }
+  bool is_graph_input(int32_t id) const { return is_input_[static_cast<size_t>(id)]; }
+  bool is_graph_output(int32_t id) const { return is_output_[static_cast<size_t>(id)]; }
+
+  // A view for OpContext: type, shape and, for constants, the data (else data == nullptr).
+  TensorView view(int32_t id) const;
+
+  // Element count and bytes of a tensor (0-size types count 1 byte per element).
+  int64_t num_elements(int32_t id) const;
+  size_t bytes(int32_t id) const;
+
+ private:
+  void* add_constant(size_t tensor, const void* src, size_t bytes);
+  void index(std::vector<int>* producer) const;  // throws on read-before-write / double write
+  void fuse_epilogues();
+
+  std::vector<TensorDef> tensors_;
+  std::vector<PlannedNode> nodes_;
+  std::vector<int32_t> inputs_, outputs_;
+  std::vector<std::vector<uint8_t>> storage_;
+  std::vector<const void*> constant_;
+  std::vector<bool> is_input_, is_output_;
+  size_t constant_bytes_ = 0;
+};
+
+}  // namespace fmn
