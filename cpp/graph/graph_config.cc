@@ -218,11 +218,18 @@ StreamRef parse_stream_ref(const std::string& text) {
       r.name = text.substr(a + 1);
     } else {
       const std::string idx = text.substr(a + 1, b - a - 1);
-      if (idx.empty() || idx.find_first_not_of("0123456789") != std::string::npos)
+      if (idx.empty() || idx.size() > 10 || idx.find_first_not_of("0123456789") != std::string::npos)
         throw GraphError("bad stream index in '" + text + "'");
-      r.index = std::atoi(idx.c_str());
+      const long long v = std::atoll(idx.c_str());
+      if (v > 2147483647LL) throw GraphError("stream index out of range in '" + text + "'");
+      r.index = static_cast<int>(v);
       r.name = text.substr(b + 1);
     }
+    // MediaPipe tags: [A-Z_][A-Z0-9_]*.
+    bool ok = !r.tag.empty() && !std::isdigit(static_cast<unsigned char>(r.tag[0]));
+    for (char c : r.tag)
+      ok = ok && ((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_');
+    if (!ok) throw GraphError("bad stream tag in '" + text + "' (tags are [A-Z_][A-Z0-9_]*)");
   }
   if (r.name.empty()) throw GraphError("empty stream name in '" + text + "'");
   for (char c : r.name)
@@ -260,6 +267,10 @@ GraphConfig parse_graph_config(const std::string& text, const std::string& sourc
     node.side_inputs = refs(n, "input_side_packet");
     for (const TextMessage::Field* info : n.all("input_stream_info")) {
       if (!info->message) throw GraphError(source_name + ": input_stream_info must be a message");
+      for (const TextMessage::Field& f : info->message->fields)
+        if (f.name != "tag_index" && f.name != "back_edge")
+          throw GraphError(source_name + ": node " + node.name + ": unknown field '" + f.name +
+                           "' in input_stream_info");
       const std::string tag = info->message->get_string("tag_index");
       const bool back = info->message->get_bool("back_edge", false);
       bool found = false;

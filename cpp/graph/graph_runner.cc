@@ -48,6 +48,7 @@ bool side_bool(const CalculatorContext& cc, const std::string& tag, bool def) {
   const PacketValue& v = cc.side_packet(tag);
   if (const bool* b = std::get_if<bool>(&v)) return *b;
   if (const int64_t* i = std::get_if<int64_t>(&v)) return *i != 0;
+  if (const double* d = std::get_if<double>(&v)) return *d != 0.0;
   throw GraphError(cc.node().name + ": side packet '" + tag + "' must be a bool");
 }
 
@@ -177,6 +178,11 @@ GraphRunner::GraphRunner(GraphConfig config, std::map<std::string, PacketValue> 
       if (producer[s] < 0)
         throw GraphError("node " + n.name + ": input stream '" + r.name + "' has no producer");
       if (r.back_edge) {
+        for (const StreamRef& o : n.outputs)
+          if (o.name == r.name)
+            throw GraphError("node " + n.name + ": reads its own output '" + r.name +
+                             "' through a back edge; self loops are not supported (route the "
+                             "value through a PreviousLoopback node)");
         back_edge_[s] = true;
       } else if (producer[s] >= static_cast<int>(i)) {
         throw GraphError("node " + n.name + ": input stream '" + r.name +

@@ -448,11 +448,14 @@ TEST(bad_graphs_are_rejected_with_names) {
                     "node { calculator: \"TestSource\" output_stream: \"o\" }\n",
                     {{"missing_side", PacketValue(int64_t{1})}})
             .empty());
-  // The same order with back_edge builds.
+  // An input produced by a later node builds once it is marked as a back edge. (A node that
+  // reads its own output through a back edge is rejected: self_loop_... below.)
   CHECK(build_error("input_stream: \"x\"\n"
-                    "node { calculator: \"TestAdder\" name: \"selfish\" input_stream: \"x\" "
-                    "input_stream: \"L:me\" input_stream_info { tag_index: \"L\" back_edge: true } "
-                    "output_stream: \"me\" }\n")
+                    "node { calculator: \"TestAdder\" name: \"early\" input_stream: \"x\" "
+                    "input_stream: \"L:later\" input_stream_info { tag_index: \"L\" back_edge: true } "
+                    "output_stream: \"sum\" }\n"
+                    "node { calculator: \"TestAdder\" name: \"late\" input_stream: \"sum\" "
+                    "output_stream: \"later\" }\n")
             .empty());
 }
 
