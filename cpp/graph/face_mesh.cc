@@ -51,9 +51,13 @@ FaceMesh::FaceMesh(const FaceMeshOptions& options) : options_(options) {
 
 FaceMesh::~FaceMesh() = default;
 
-void FaceMesh::reset() { runner_->reset(); }
+void FaceMesh::reset() {
+  std::lock_guard<std::mutex> lock(mu_);
+  runner_->reset();
+}
 
 std::vector<std::tuple<std::string, int64_t, double>> FaceMesh::node_stats() const {
+  std::lock_guard<std::mutex> lock(mu_);
   std::vector<std::tuple<std::string, int64_t, double>> out;
   for (const auto& s : runner_->node_stats()) out.emplace_back(s.name, s.calls, s.seconds);
   return out;
@@ -71,6 +75,7 @@ void FaceMesh::process(const ImageFrame& frame, int64_t timestamp_us, FaceMeshRe
       frame.row_stride > (int64_t{1} << 30))
     throw std::invalid_argument("the frame's strides are inconsistent with its size");
   if (frame.width > 32768 || frame.height > 32768) throw std::invalid_argument("the frame is too large");
+  std::lock_guard<std::mutex> lock(mu_);
   runner_->input("image").as<ImageFrame>() = frame;
   runner_->input("timestamp_us").as<int64_t>() = timestamp_us;
   runner_->run();

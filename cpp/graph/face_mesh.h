@@ -4,12 +4,14 @@
 // calculator graph once and fills a FaceMeshResult whose landmarks are normalised to the frame
 // exactly as MediaPipe's legacy solution returns them (x/W, y/H, z in units of W).
 // Tracking state carries from one process() to the next unless static_image_mode is set.
-// Not thread-safe: one process() at a time per FaceMesh; separate instances are independent.
+// Calls from several threads are serialised (one frame at a time per FaceMesh; the frames of
+// a tracker are a sequence); separate instances run independently.
 #pragma once
 
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <stdexcept>
 #include <string>
 #include <tuple>
@@ -66,6 +68,7 @@ class FaceMesh {
   FaceMeshOptions options_;
   std::string graph_file_;
   std::unique_ptr<GraphRunner> runner_;
+  mutable std::mutex mu_;
 };
 
 }  // namespace fmn

@@ -233,6 +233,7 @@ class PyFaceMesh {
     f.width = static_cast<int>(image.shape(1));
     f.row_stride = image.strides(0);
     f.pixel_stride = static_cast<int>(image.strides(1));
+    FaceMeshResult result_;  // per call: concurrent callers must not share it
     {
       py::gil_scoped_release release;
       mesh_->process(f, timestamp_us, &result_);
@@ -266,7 +267,6 @@ class PyFaceMesh {
 
  private:
   std::unique_ptr<FaceMesh> mesh_;
-  FaceMeshResult result_;
 };
 
 }  // namespace

@@ -309,6 +309,7 @@ void Interpreter::run_arena(int arena, const float* const* inputs, float* const*
 
 void Interpreter::run(int batch, const float* const* inputs, float* const* outputs) {
   if (batch < 1) throw ModelError("batch must be >= 1");
+  std::lock_guard<std::mutex> lock(run_mu_);
   const int arenas = static_cast<int>(arenas_.size());
   if (batch == 1 || arenas == 1 || !pool_) {
     for (int s = 0; s < batch; ++s) run_arena(0, inputs, outputs, pool_.get(), s);
@@ -324,6 +325,7 @@ void Interpreter::run(int batch, const float* const* inputs, float* const* outpu
 
 std::vector<std::vector<float>> Interpreter::run_capture(const float* const* inputs,
                                                          const std::vector<std::string>& names) {
+  std::lock_guard<std::mutex> lock(run_mu_);
   std::map<int32_t, std::vector<size_t>> wanted;  // tensor id -> result slots
   std::vector<std::vector<float>> result(names.size());
   std::vector<bool> filled(names.size(), false);

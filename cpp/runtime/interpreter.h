@@ -18,6 +18,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -72,7 +73,7 @@ class Interpreter {
   size_t arena_bytes() const { return arena_bytes_ * arenas_.size(); }
 
   // inputs[i] holds batch * inputs()[i].num_elements() floats, outputs[j] likewise.
-  // Thread-safe only against other Interpreters; one run() at a time per Interpreter.
+  // Calls from several threads are serialised (one run at a time per Interpreter).
   void run(int batch, const float* const* inputs, float* const* outputs);
 
   // Runs batch 1 on one thread and copies out the named tensors (any tensor the plan still
@@ -111,6 +112,7 @@ class Interpreter {
   std::vector<int64_t> arena_offset_;                    // per tensor: offset in an arena, or -1
   size_t arena_bytes_ = 0, scratch_bytes_ = 0, constant_bytes_ = 0;
   std::shared_ptr<ThreadPool> pool_;
+  std::mutex run_mu_;  // run() and run_capture() share the arenas
 };
 
 }  // namespace fmn

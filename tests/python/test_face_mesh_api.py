@@ -138,3 +138,28 @@ def test_two_instances_in_two_threads_match_one(rgb):
 def test_solutions_module_is_a_drop_in():
     assert solutions_face_mesh.FaceMesh is fm.FaceMesh
     assert len(solutions_face_mesh.FACEMESH_TESSELATION) == 2556
+
+
+def test_one_instance_shared_by_threads_is_safe(rgb):
+    """Concurrent process() calls on one instance are serialised: no crash, correct results."""
+    with fm.FaceMesh(static_image_mode=True, device="cpu") as mesh:
+        expected = mesh.process(rgb).landmarks
+        model = fm.Model("face_landmark", device="cpu")
+        x = np.random.default_rng(2).uniform(0, 1, (1, 192, 192, 3)).astype(np.float32)
+        expected_model = model.run([x])[0]
+        errors = []
+
+        def work():
+            try:
+                for _ in range(15):
+                    np.testing.assert_array_equal(mesh.process(rgb).landmarks, expected)
+                    np.testing.assert_array_equal(model.run([x])[0], expected_model)
+            except Exception as e:  # noqa: BLE001 - reported below
+                errors.append(e)
+
+        threads = [threading.Thread(target=work) for _ in range(3)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    assert not errors, errors[0]
