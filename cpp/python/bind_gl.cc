@@ -27,52 +27,13 @@
 #include "model/tflite_model.h"
 #include "ops/gl/gl_executor.h"
 #include "ops/gl/gl_probe.h"
+#include "python/convert.h"
 #include "runtime/interpreter.h"
 
 namespace py = pybind11;
 
 namespace fmn {
 namespace {
-
-std::string shape_text(const std::vector<int64_t>& s) {
-  std::string r = "(";
-  for (size_t i = 0; i < s.size(); ++i) r += (i ? ", " : "") + std::to_string(s[i]);
-  if (s.size() == 1) r += ",";
-  return r + ")";
-}
-
-py::dict gl_tensor_dict(const TensorInfo& t) {
-  py::dict d;
-  d["name"] = t.name;
-  d["shape"] = py::tuple(py::cast(t.shape));
-  std::string dtype = tensor_type_name(t.type);
-  for (char& c : dtype) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  d["dtype"] = dtype;
-  return d;
-}
-
-// Checks one input array against the model's input; returns its batch size.
-int64_t check_gl_input(const py::handle& obj, const TensorInfo& info, size_t index,
-                       py::array_t<float, py::array::c_style>* out) {
-  const std::string which = "input " + std::to_string(index) + " ('" + info.name + "')";
-  if (!py::isinstance<py::array>(obj))
-    throw py::value_error(which + " must be a numpy.ndarray of float32");
-  py::array arr = py::reinterpret_borrow<py::array>(obj);
-  if (!arr.dtype().is(py::dtype::of<float>()))
-    throw py::value_error(which + " must have dtype float32, got " + std::string(py::str(arr.dtype())));
-  const std::vector<int64_t> want(info.shape.begin(), info.shape.end());
-  const std::vector<int64_t> got(arr.shape(), arr.shape() + arr.ndim());
-  int64_t batch = 1;
-  bool ok = got == want;
-  if (!ok && !want.empty() && want[0] == 1 && got.size() == want.size() && got[0] >= 1 &&
-      std::equal(got.begin() + 1, got.end(), want.begin() + 1)) {
-    ok = true;
-    batch = got[0];
-  }
-  if (!ok) throw py::value_error(which + " must have shape " + shape_text(want) + " (or N in place of a leading 1), got " + shape_text(got));
-  *out = py::array_t<float, py::array::c_style>::ensure(arr);
-  return batch;
-}
 
 class PyGlModel {
  public:
@@ -108,56 +69,20 @@ class PyGlModel {
     ctx_.reset();
   }
 
-  py::list inputs() const {
-    py::list l;
-    for (const TensorInfo& t : ex_->inputs()) l.append(gl_tensor_dict(t));
-    return l;
-  }
-  py::list outputs() const {
-    py::list l;
-    for (const TensorInfo& t : ex_->outputs()) l.append(gl_tensor_dict(t));
-    return l;
-  }
-  py::list nodes() const {
-    py::list l;
-    for (const NodeInfo& n : ex_->nodes()) {
-      py::dict d;
-      d["op"] = n.op;
-      d["inputs"] = n.inputs;
-      d["outputs"] = n.outputs;
-      d["impl"] = n.impl;
-      l.append(d);
-    }
-    return l;
-  }
+  py::list inputs() const { return pyconv::tensor_list(ex_->inputs()); }
+  py::list outputs() const { return pyconv::tensor_list(ex_->outputs()); }
+  py::list nodes() const { return pyconv::node_list(ex_->nodes()); }
   std::string device_name() const { return ex_->device_name(); }
   int max_batch() const { return ex_->max_batch(); }
   bool fp16() const { return ex_->fp16_storage(); }
 
   py::list run(const py::sequence& inputs) {
-    const auto& infos = ex_->inputs();
-    if (static_cast<size_t>(py::len(inputs)) != infos.size())
-      throw py::value_error("the model takes " + std::to_string(infos.size()) + " input(s), got " +
-                            std::to_string(py::len(inputs)));
-    std::vector<py::array_t<float, py::array::c_style>> arrays(infos.size());
-    int64_t batch = -1;
-    for (size_t i = 0; i < infos.size(); ++i) {
-      const int64_t b = check_gl_input(inputs[i], infos[i], i, &arrays[i]);
-      if (batch >= 0 && b != batch) throw py::value_error("all inputs must have the same batch size");
-      batch = b;
-    }
-    if (batch > (1 << 16)) throw py::value_error("batch size is too large");
+    std::vector<pyconv::FloatArray> arrays;
     std::vector<const float*> in_ptrs;
-    for (auto& a : arrays) in_ptrs.push_back(a.data());
+    const int64_t batch = pyconv::check_inputs(inputs, ex_->inputs(), &arrays, &in_ptrs);
     std::vector<py::array_t<float>> outs;
     std::vector<float*> out_ptrs;
-    for (const TensorInfo& t : ex_->outputs()) {
-      std::vector<py::ssize_t> shape(t.shape.begin(), t.shape.end());
-      if (!shape.empty() && shape[0] == 1) shape[0] = batch;
-      else if (batch != 1) shape.insert(shape.begin(), batch);
-      outs.emplace_back(shape);
-      out_ptrs.push_back(outs.back().mutable_data());
-    }
+    pyconv::make_outputs(ex_->outputs(), batch, &outs, &out_ptrs);
     {
       py::gil_scoped_release release;
       std::lock_guard<std::mutex> lock(mu_);
@@ -170,9 +95,7 @@ class PyGlModel {
       }
       ctx_->release_current();
     }
-    py::list result;
-    for (auto& o : outs) result.append(o);
-    return result;
+    return pyconv::to_list(outs);
   }
 
  private:
