@@ -1,12 +1,18 @@
-"""facemesh_native: MediaPipe's FaceMesh models on a native engine of our own.
+"""facemesh_native: MediaPipe's FaceMesh, natively: our own inference engine on the CPU and
+the GPU (OpenGL ES compute), a drop-in FaceMesh, and honest device reporting.
 
     import facemesh_native as fm
+    with fm.FaceMesh() as mesh:            # device="auto": a hardware GPU if usable, else CPU
+        res = mesh.process(rgb)            # res.multi_face_landmarks, res.landmarks, res.device
     m = fm.Model("face_landmark")          # a bundled model name, or a path to a .tflite file
     outs = m.run([x])                      # list of float32 arrays shaped as the model defines
+    fm.doctor()                            # why isn't FaceMesh using my GPU?
 """
-from ._model import DEVICES, MODEL_NAMES, Model, model_path, models_dir
-from ._face_mesh import FaceMesh, FaceMeshResult, graphs_dir
-
-__all__ = ["FaceMesh", "FaceMeshResult", "Model", "DEVICES", "MODEL_NAMES", "graphs_dir",
-           "model_path", "models_dir"]
 __version__ = "0.1.0"
+
+from ._model import DEVICES, MODEL_NAMES, Model, model_path, models_dir  # noqa: E402
+from ._face_mesh import FaceMesh, FaceMeshResult, graphs_dir  # noqa: E402
+from ._doctor import doctor  # noqa: E402
+
+__all__ = ["FaceMesh", "FaceMeshResult", "Model", "DEVICES", "MODEL_NAMES", "doctor",
+           "graphs_dir", "model_path", "models_dir"]

@@ -16,7 +16,7 @@ def main(argv=None) -> int:
                                     description="why isn't FaceMesh using my GPU?")
         d.add_argument("--json", action="store_true", help="machine-readable output")
         a = d.parse_args(rest)
-        from .doctor import doctor
+        from ._doctor import doctor
         doctor(as_json=a.json)
         return 0
     if cmd == "demo":

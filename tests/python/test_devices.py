@@ -8,7 +8,7 @@ import sys
 import pytest
 
 import facemesh_native as fm
-from facemesh_native import _devices, doctor
+from facemesh_native import _devices, _doctor as doctor
 
 
 def run_py(code, **env):
@@ -29,7 +29,7 @@ def test_unknown_devices_are_value_errors():
 def test_no_libegl_falls_back_to_cpu_with_reason():
     code = r"""
 import json, facemesh_native as fm
-from facemesh_native.doctor import collect
+from facemesh_native._doctor import collect
 r = collect()
 m = fm.Model("face_landmark")
 try:
@@ -49,7 +49,7 @@ print(json.dumps({"doctor": r, "auto": m.device, "reason": m.device_reason, "gl"
 
 
 def test_not_an_egl_library_is_reported():
-    code = "import json; from facemesh_native.doctor import collect; print(json.dumps(collect()))"
+    code = "import json; from facemesh_native._doctor import collect; print(json.dumps(collect()))"
     out = json.loads(run_py(code, FMN_EGL_LIBRARY="libm.so.6").splitlines()[-1])
     gl = out["backends"]["gl"]
     assert not gl["usable"] and gl["reason"]
@@ -135,6 +135,12 @@ def test_gl_without_allow_software_explains():
         fm.FaceMesh(device="gl")
     with pytest.raises(RuntimeError, match="allow_software|does not exist|no usable"):
         fm.Model("face_landmark", device="gl:99", allow_software=True)
+
+
+def test_doctor_function(capsys):
+    rep = fm.doctor()
+    assert set(rep["backends"]) == {"cpu", "gl", "cuda"}
+    assert "auto ->" in capsys.readouterr().out
 
 
 def test_doctor_command_line():

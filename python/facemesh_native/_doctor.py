@@ -1,4 +1,5 @@
-"""`python -m facemesh_native doctor`: why isn't FaceMesh using my GPU?
+"""`python -m facemesh_native doctor` and `facemesh_native.doctor()`: why isn't FaceMesh using
+my GPU?
 
 For each backend (cpu, gl, cuda) it says whether it was found and can be used, the exact
 reason when not, and the fix; and which device "auto" would pick. `--json` for scripts.
@@ -12,7 +13,7 @@ import subprocess
 import sys
 from typing import Any, Dict, List
 
-from . import __version__, _core
+from . import _core
 from ._devices import choose_auto, gl_probe
 
 SOFTWARE_FIX = (
@@ -103,6 +104,7 @@ def collect() -> Dict[str, Any]:
     """The doctor's findings as a dict (what --json prints)."""
     backends = {"cpu": _cpu_report(), "gl": _gl_report(), "cuda": _cuda_report()}
     auto = choose_auto()
+    from . import __version__
     report = {"version": __version__, "backends": backends,
               "auto": {"device": auto.device, "reason": auto.reason}}
     for b in backends.values():
