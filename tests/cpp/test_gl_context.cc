@@ -19,6 +19,7 @@
 #include "ops/gl/gl_api.h"
 #include "ops/gl/gl_context.h"
 #include "ops/gl/gl_probe.h"
+#include "gl_test_util.h"
 
 // Cross-check of our hand-declared constants against the Khronos headers, when installed.
 #if defined(__has_include)
@@ -74,10 +75,7 @@ const GlProbe& real_probe() {
 // turns that into a failure (for CI machines that must exercise the GL path).
 bool have_gl() {
   if (real_probe().egl_loaded) return true;
-  const char* require = std::getenv("FMN_TEST_REQUIRE_GL");
-  if (require != nullptr && std::string(require) == "1") {
-    CHECK(!"FMN_TEST_REQUIRE_GL=1 but no EGL library loads");
-  }
+  if (gltest::gl_required()) CHECK(!"FMN_TEST_REQUIRE_GL=1 but no EGL library loads");
   std::printf("SKIP: no EGL library (%s)\n", real_probe().load_error.c_str());
   return false;
 }

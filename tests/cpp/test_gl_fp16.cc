@@ -29,79 +29,21 @@
 #include "ops/gl/gl_probe.h"
 #include "ops/gl/kernels/gl_kernels.h"
 #include "runtime/interpreter.h"
+#include "gl_test_util.h"
 
 using namespace fmn;
+using namespace gltest;
 
 namespace {
-
-// One context for the whole run, deliberately never destroyed (static destructors run after
-// the driver libraries' exit handlers).
-gl::GlContext* context() {
-  static gl::GlContext* ctx = nullptr;
-  static bool tried = false;
-  static std::string why;
-  if (!tried) {
-    tried = true;
-    ctx = gl::create_gl_context("gl", /*allow_software=*/true, &why).release();
-  }
-  if (!ctx) {
-    const char* require = std::getenv("FMN_TEST_REQUIRE_GL");
-    if (require && std::string(require) == "1") {
-      fmn_test::fail(__FILE__, __LINE__, "FMN_TEST_REQUIRE_GL=1 but no GL device: " + why);
-    } else {
-      std::printf("SKIP: no usable GL device: %s\n", why.c_str());
-    }
-  }
-  return ctx;
-}
 
 std::mt19937& rng() {
   static std::mt19937 r(16021u);
   return r;
 }
-std::vector<float> rand_floats(int64_t n, float lo = -2.f, float hi = 2.f) {
-  std::uniform_real_distribution<float> u(lo, hi);
-  std::vector<float> v(static_cast<size_t>(n));
-  for (float& x : v) x = u(rng());
-  return v;
-}
-int64_t numel(const std::vector<int32_t>& s) {
-  int64_t n = 1;
-  for (int32_t d : s) n *= d;
-  return n;
-}
+std::vector<float> rand_floats(int64_t n, float lo = -2.f, float hi = 2.f) { return uniform_floats(rng(), n, lo, hi); }
 
-struct ModelBuilder {
-  ModelDef m;
-  ModelBuilder() { m.buffers.emplace_back(); }
-  int tensor(const std::vector<int32_t>& shape, TensorType type = TensorType::kFloat32) {
-    TensorDef t;
-    t.name = "t" + std::to_string(m.tensors.size());
-    t.shape = shape;
-    t.type = type;
-    m.tensors.push_back(t);
-    return static_cast<int>(m.tensors.size()) - 1;
-  }
-  int constant(const std::vector<int32_t>& shape, const void* data, size_t bytes, TensorType type) {
-    const int id = tensor(shape, type);
-    m.buffers.emplace_back(static_cast<const uint8_t*>(data), static_cast<const uint8_t*>(data) + bytes);
-    m.tensors[id].buffer = static_cast<uint32_t>(m.buffers.size() - 1);
-    return id;
-  }
-  int fconst(const std::vector<int32_t>& shape, const std::vector<float>& v) {
-    return constant(shape, v.data(), v.size() * sizeof(float), TensorType::kFloat32);
-  }
-  int iconst(const std::vector<int32_t>& shape, const std::vector<int32_t>& v) {
-    return constant(shape, v.data(), v.size() * sizeof(int32_t), TensorType::kInt32);
-  }
-  OperatorDef& op(int32_t code, std::vector<int32_t> in, std::vector<int32_t> out) {
-    OperatorDef o;
-    o.builtin_code = code;
-    o.inputs = std::move(in);
-    o.outputs = std::move(out);
-    m.operators.push_back(o);
-    return m.operators.back();
-  }
+// Graph inputs and outputs pass through ADD 0, so that the tensors between are stored as halves.
+struct HalfModelBuilder : ModelBuilder {
   // A graph input followed by ADD 0: returns the (half-float stored) internal copy.
   int internal_input(const std::vector<int32_t>& shape) {
     const int in = tensor(shape);
@@ -147,21 +89,16 @@ Compared run_compare(const ModelDef& m, int batch, const std::vector<std::vector
   reference.run(batch, in_ptrs.data(), wp.data());
   ex->run(batch, in_ptrs.data(), gp.data());
   for (size_t j = 0; j < m.outputs.size(); ++j) {
-    double max_ref = 0, max_err = 0;
-    for (size_t i = 0; i < want[j].size(); ++i) {
-      max_ref = std::max(max_ref, std::fabs(static_cast<double>(want[j][i])));
-      const double e = std::fabs(static_cast<double>(got[j][i]) - want[j][i]);
-      max_err = std::isnan(e) ? INFINITY : std::max(max_err, e);
-    }
-    c.max_ref.push_back(max_ref);
-    c.rel_err.push_back(max_ref > 0 ? max_err / max_ref : max_err);
+    const OutputError e = output_error(got[j], want[j]);
+    c.max_ref.push_back(e.max_ref);
+    c.rel_err.push_back(e.relative());
   }
   if (keep) *keep = ex.release();
   return c;
 }
 
 // Per-op check: random inputs in [-2, 2], batch 3, every output within tol of max|ref|.
-void check_op(const ModelBuilder& b, const std::string& what, double tol = 2e-3) {
+void check_op(const HalfModelBuilder& b, const std::string& what, double tol = 2e-3) {
   if (!context()) return;
   const int batch = 3;
   std::vector<std::vector<float>> inputs;
@@ -236,7 +173,7 @@ TEST(fp16_half_conversion_matches_float16) {
 
 TEST(fp16_conv2d) {
   {
-    ModelBuilder b;  // odd IC (element reads), OC 6 (half-word tail), bias, fused PRELU
+    HalfModelBuilder b;  // odd IC (element reads), OC 6 (half-word tail), bias, fused PRELU
     const int x = b.internal_input({1, 7, 9, 5});
     int y;
     conv(b, x, 6, 3, 3, 1, 1, Padding::kSame, &y);
@@ -246,7 +183,7 @@ TEST(fp16_conv2d) {
     check_op(b, "conv 3x3 5->6 +PRELU");
   }
   {
-    ModelBuilder b;  // even IC (pair reads), OC 7 (shared words), stride 2, dilation 2, VALID
+    HalfModelBuilder b;  // even IC (pair reads), OC 7 (shared words), stride 2, dilation 2, VALID
     const int x = b.internal_input({1, 11, 10, 8});
     int y;
     conv(b, x, 7, 3, 2, 2, 2, Padding::kValid, &y).options.activation = Activation::kRelu6;
@@ -254,7 +191,7 @@ TEST(fp16_conv2d) {
     check_op(b, "conv 3x2 s2 d2 8->7 RELU6");
   }
   {
-    ModelBuilder b;  // 1x1 conv with a fused half-float residual and RELU
+    HalfModelBuilder b;  // 1x1 conv with a fused half-float residual and RELU
     const int x = b.internal_input({1, 6, 5, 8});
     int y;
     conv(b, x, 8, 1, 1, 1, 1, Padding::kSame, &y);
@@ -267,7 +204,7 @@ TEST(fp16_conv2d) {
 
 TEST(fp16_depthwise_conv2d) {
   {
-    ModelBuilder b;  // DM 1, OC % 4 == 0 (two-word reads)
+    HalfModelBuilder b;  // DM 1, OC % 4 == 0 (two-word reads)
     const int x = b.internal_input({1, 9, 9, 8});
     int y;
     conv(b, x, 0, 3, 3, 2, 1, Padding::kSame, &y, true);
@@ -275,7 +212,7 @@ TEST(fp16_depthwise_conv2d) {
     check_op(b, "depthwise 3x3 s2 C8");
   }
   {
-    ModelBuilder b;  // DM 2 on odd channels, dilation, residual from a half-float tensor
+    HalfModelBuilder b;  // DM 2 on odd channels, dilation, residual from a half-float tensor
     const int x = b.internal_input({1, 7, 6, 3});
     int y;
     conv(b, x, 0, 3, 3, 1, 2, Padding::kSame, &y, true, 2);
@@ -289,7 +226,7 @@ TEST(fp16_depthwise_conv2d) {
 
 TEST(fp16_elementwise_pool_pad_concat_slice) {
   {
-    ModelBuilder b;
+    HalfModelBuilder b;
     const int a = b.internal_input({1, 5, 5, 3});
     const int c = b.internal_input({1, 1, 1, 3});
     const int add = b.tensor({1, 5, 5, 3});
@@ -308,7 +245,7 @@ TEST(fp16_elementwise_pool_pad_concat_slice) {
     check_op(b, "ADD(bcast) MUL PRELU LOGISTIC RELU6");
   }
   {
-    ModelBuilder b;
+    HalfModelBuilder b;
     const int x = b.internal_input({1, 7, 7, 3});
     const int p = b.tensor({1, 4, 4, 3});
     OperatorDef& o = b.op(builtin::kMaxPool2d, {x}, {p});
@@ -319,7 +256,7 @@ TEST(fp16_elementwise_pool_pad_concat_slice) {
     check_op(b, "MAX_POOL_2D 2x2 s2 C3");
   }
   {
-    ModelBuilder b;
+    HalfModelBuilder b;
     const int x = b.internal_input({1, 5, 5, 3});
     const int p = b.tensor({1, 7, 8, 3});
     b.op(builtin::kPad, {x, b.iconst({4, 2}, {0, 0, 1, 1, 2, 1, 0, 0})}, {p});
@@ -341,7 +278,7 @@ TEST(fp16_storage_choices) {
   if (!context()) return;
   // A graph output produced through a RESHAPE alias of a conv output keeps fp32 storage (the
   // result is exact to the fp32 path up to the half-stored input of the conv).
-  ModelBuilder b;
+  HalfModelBuilder b;
   const int x = b.internal_input({1, 4, 4, 6});
   int y;
   conv(b, x, 4, 1, 1, 1, 1, Padding::kSame, &y);

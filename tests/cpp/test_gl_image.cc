@@ -25,31 +25,12 @@
 #include "ops/gl/gl_image.h"
 #include "ops/gl/gl_probe.h"
 #include "util/image_to_tensor.h"
+#include "gl_test_util.h"
 
 using namespace fmn;
+using gltest::context;
 
 namespace {
-
-// One context for the whole run, deliberately never destroyed (static destructors run after
-// the driver libraries' exit handlers).
-gl::GlContext* context() {
-  static gl::GlContext* ctx = nullptr;
-  static bool tried = false;
-  static std::string why;
-  if (!tried) {
-    tried = true;
-    ctx = gl::create_gl_context("gl", /*allow_software=*/true, &why).release();
-  }
-  if (!ctx) {
-    const char* require = std::getenv("FMN_TEST_REQUIRE_GL");
-    if (require && std::string(require) == "1") {
-      fmn_test::fail(__FILE__, __LINE__, "FMN_TEST_REQUIRE_GL=1 but no GL device: " + why);
-    } else {
-      std::printf("SKIP: no usable GL device: %s\n", why.c_str());
-    }
-  }
-  return ctx;
-}
 
 struct TestImage {
   std::vector<uint8_t> bytes;

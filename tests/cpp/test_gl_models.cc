@@ -18,31 +18,12 @@
 #include "ops/gl/gl_executor.h"
 #include "ops/gl/gl_probe.h"
 #include "runtime/interpreter.h"
+#include "gl_test_util.h"
 
 using namespace fmn;
+using namespace gltest;
 
 namespace {
-
-// One context for the whole run, deliberately never destroyed (static destructors run after
-// the driver libraries' exit handlers).
-gl::GlContext* context() {
-  static gl::GlContext* ctx = nullptr;
-  static bool tried = false;
-  static std::string why;
-  if (!tried) {
-    tried = true;
-    ctx = gl::create_gl_context("gl", /*allow_software=*/true, &why).release();
-  }
-  if (!ctx) {
-    const char* require = std::getenv("FMN_TEST_REQUIRE_GL");
-    if (require && std::string(require) == "1") {
-      fmn_test::fail(__FILE__, __LINE__, "FMN_TEST_REQUIRE_GL=1 but no GL device: " + why);
-    } else {
-      std::printf("SKIP: no usable GL device: %s\n", why.c_str());
-    }
-  }
-  return ctx;
-}
 
 double seconds_since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -95,17 +76,12 @@ void check_model(const char* file, float lo, float hi) {
               ex.activation_bytes() / 1048576.0, load_s, batch, first_s, run_s);
 
   for (size_t j = 0; j < want.size(); ++j) {
-    double max_ref = 0, max_err = 0;
-    for (size_t i = 0; i < want[j].size(); ++i) {
-      max_ref = std::max(max_ref, std::fabs(static_cast<double>(want[j][i])));
-      const double e = std::fabs(static_cast<double>(got[j][i]) - want[j][i]);
-      max_err = std::isnan(e) ? INFINITY : std::max(max_err, e);
-    }
-    const bool ok = max_err <= 1e-3 * max_ref;
+    const OutputError e = output_error(got[j], want[j]);
+    const bool ok = e.max_err <= 1e-3 * e.max_ref;
     std::printf("  %-24s max|ref| %-10.4g max err %-10.3g (%.2g relative)%s\n", ex.outputs()[j].name.c_str(),
-                max_ref, max_err, max_ref > 0 ? max_err / max_ref : max_err, ok ? "" : "  FAIL");
+                e.max_ref, e.max_err, e.relative(), ok ? "" : "  FAIL");
     CHECK(ok);
-    CHECK(max_ref > 0);
+    CHECK(e.max_ref > 0);
   }
 }
 

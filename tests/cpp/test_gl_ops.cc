@@ -24,90 +24,21 @@
 #include "ops/gl/kernels/gl_kernels.h"
 #include "ops/reference/reference_ops.h"
 #include "runtime/kernel.h"
+#include "gl_test_util.h"
 
 using namespace fmn;
+using namespace gltest;
 using fmn::gl::GlContext;
 using fmn::gl::GlExecutor;
 
 namespace {
-
-// One context for the whole run. It is deliberately never destroyed: static destructors run
-// after the EGL/driver libraries' own exit handlers, and tearing a context down then is unsafe.
-GlContext* context() {
-  static GlContext* ctx = nullptr;
-  static bool tried = false;
-  static std::string why;
-  if (!tried) {
-    tried = true;
-    ctx = gl::create_gl_context("gl", /*allow_software=*/true, &why).release();
-  }
-  if (!ctx) {
-    const char* require = std::getenv("FMN_TEST_REQUIRE_GL");
-    if (require && std::string(require) == "1") {
-      fmn_test::fail(__FILE__, __LINE__, "FMN_TEST_REQUIRE_GL=1 but no GL device: " + why);
-    } else {
-      std::printf("SKIP: no usable GL device: %s\n", why.c_str());
-    }
-  }
-  return ctx;
-}
 
 std::mt19937& rng() {
   static std::mt19937 r(20240611u);
   return r;
 }
 int rand_int(int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng()); }
-std::vector<float> rand_floats(int64_t n, float lo = -1.f, float hi = 1.f) {
-  std::uniform_real_distribution<float> u(lo, hi);
-  std::vector<float> v(static_cast<size_t>(n));
-  for (float& x : v) x = u(rng());
-  return v;
-}
-int64_t numel(const std::vector<int32_t>& s) {
-  int64_t n = 1;
-  for (int32_t d : s) n *= d;
-  return n;
-}
-
-// Builds a ModelDef op by op.
-struct ModelBuilder {
-  ModelDef m;
-  ModelBuilder() { m.buffers.emplace_back(); }
-  int tensor(const std::vector<int32_t>& shape, TensorType type = TensorType::kFloat32) {
-    TensorDef t;
-    t.name = "t" + std::to_string(m.tensors.size());
-    t.shape = shape;
-    t.type = type;
-    m.tensors.push_back(t);
-    return static_cast<int>(m.tensors.size()) - 1;
-  }
-  int constant(const std::vector<int32_t>& shape, const void* data, size_t bytes,
-               TensorType type = TensorType::kFloat32) {
-    const int id = tensor(shape, type);
-    m.buffers.emplace_back(static_cast<const uint8_t*>(data), static_cast<const uint8_t*>(data) + bytes);
-    m.tensors[id].buffer = static_cast<uint32_t>(m.buffers.size() - 1);
-    return id;
-  }
-  int fconst(const std::vector<int32_t>& shape, const std::vector<float>& v) {
-    return constant(shape, v.data(), v.size() * sizeof(float));
-  }
-  int iconst(const std::vector<int32_t>& shape, const std::vector<int32_t>& v) {
-    return constant(shape, v.data(), v.size() * sizeof(int32_t), TensorType::kInt32);
-  }
-  int input(const std::vector<int32_t>& shape) {
-    const int id = tensor(shape);
-    m.inputs.push_back(id);
-    return id;
-  }
-  OperatorDef& op(int32_t code, std::vector<int32_t> in, std::vector<int32_t> out) {
-    OperatorDef o;
-    o.builtin_code = code;
-    o.inputs = std::move(in);
-    o.outputs = std::move(out);
-    m.operators.push_back(o);
-    return m.operators.back();
-  }
-};
+std::vector<float> rand_floats(int64_t n, float lo = -1.f, float hi = 1.f) { return uniform_floats(rng(), n, lo, hi); }
 
 // Runs the model's operators in order, one sample at a time, with reference kernels only
 // (no folding, no fusion). Returns the graph outputs, sample-major.
@@ -185,17 +116,12 @@ bool compare_model(const ModelDef& m, int batch, const std::string& what, double
   ex.run(batch, in_ptrs.data(), out_ptrs.data());
   bool ok = true;
   for (size_t j = 0; j < got.size(); ++j) {
-    double max_ref = 0, max_err = 0;
-    size_t worst = 0;
-    for (size_t i = 0; i < want[j].size(); ++i) max_ref = std::max(max_ref, std::fabs(static_cast<double>(want[j][i])));
-    for (size_t i = 0; i < want[j].size(); ++i) {
-      const double e = std::fabs(static_cast<double>(got[j][i]) - want[j][i]);
-      if (!(e <= max_err)) { max_err = std::isnan(e) ? INFINITY : e; worst = i; }
-    }
-    if (!(max_err <= tol * max_ref + 1e-7)) {
+    const OutputError e = output_error(got[j], want[j]);
+    if (!(e.max_err <= tol * e.max_ref + 1e-7)) {
       ok = false;
       std::fprintf(stderr, "  %s: output %zu (%zu values, batch %d): max error %g at %zu (gl %g, ref %g), max|ref| %g\n",
-                   what.c_str(), j, want[j].size(), batch, max_err, worst, got[j][worst], want[j][worst], max_ref);
+                   what.c_str(), j, want[j].size(), batch, e.max_err, e.worst, got[j][e.worst], want[j][e.worst],
+                   e.max_ref);
     }
   }
   return ok;

@@ -1,5 +1,6 @@
-// Helpers shared by the GL kernels: work grids, shader headers, constant operands, the conv
-// epilogue. Contracts: gl_kernels.h.
+// Helpers shared by the GL kernels: work grids, shader headers, constant operands, fused
+// activations, and the conv family's geometry, parameter block, dispatch and epilogue.
+// Contracts: gl_kernels.h.
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -8,6 +9,7 @@
 #include <vector>
 
 #include "ops/gl/kernels/gl_kernels.h"
+#include "ops/reference/reference_ops.h"
 
 namespace fmn {
 namespace gl {
@@ -123,6 +125,25 @@ void main() {
 
 GlGrid per_element_grid(int64_t items, bool pairs) { return grid_for(pairs ? (items + 1) / 2 : items); }
 
+std::string glsl_int_array(const char* name, const std::vector<int64_t>& v) {
+  const std::string n = std::to_string(v.size());
+  std::string s = "const int " + std::string(name) + "[" + n + "] = int[" + n + "](";
+  for (size_t i = 0; i < v.size(); ++i) s += (i ? ", " : "") + std::to_string(v[i]);
+  return s + ");\n";
+}
+
+void activation_defines(Activation act, ShaderDefines* d) {
+  float lo, hi;
+  activation_range(act, &lo, &hi);
+  if (std::isfinite(lo)) d->set_float("ACT_LO", lo);
+  if (std::isfinite(hi)) d->set_float("ACT_HI", hi);
+}
+
+std::string glsl_clamp_activation(const std::string& var) {
+  return "#ifdef ACT_LO\n  " + var + " = max(" + var + ", ACT_LO);\n#endif\n"
+         "#ifdef ACT_HI\n  " + var + " = min(" + var + ", ACT_HI);\n#endif\n";
+}
+
 uint16_t float_to_half(float v) {
   uint32_t x;
   std::memcpy(&x, &v, 4);
@@ -165,11 +186,7 @@ float half_to_float(uint16_t h) {
 }
 
 void epilogue_defines(const GlNode& node, ShaderDefines* d) {
-  const BuiltinOptions& o = node.op->options;
-  float lo, hi;
-  activation_range(o.activation, &lo, &hi);
-  if (std::isfinite(lo)) d->set_float("ACT_LO", lo);
-  if (std::isfinite(hi)) d->set_float("ACT_HI", hi);
+  activation_defines(node.op->options.activation, d);
   const Epilogue& e = node.epilogue;
   if (e.has_residual) {
     d->flag("HAS_RES");
@@ -208,6 +225,119 @@ vec4 epilogue(vec4 acc, int g, int rb) {
   return acc;
 }
 )";
+
+ConvGeometry conv_geometry(const GlNode& node, int kh, int kw, int oc) {
+  const BuiltinOptions& o = node.op->options;
+  const GlTensor& in = node.inputs[0];
+  if (in.constant()) throw GlUnsupportedError(node.op_name + ": constant input is not supported on GL");
+  if (in.shape[0] != 1 || node.outputs[0].shape[0] != 1)
+    throw GlUnsupportedError(node.op_name + ": GL runs batch as a dispatch dimension; the model's own batch must be 1");
+  ConvGeometry g;
+  g.ih = in.shape[1];
+  g.iw = in.shape[2];
+  g.ic = in.shape[3];
+  g.kh = kh;
+  g.kw = kw;
+  g.oc = oc;
+  g.oc4 = (oc + 3) / 4;
+  g.oh = ref::conv_output_size(o.padding, g.ih, kh, o.stride_h, o.dilation_h, &g.pt);
+  g.ow = ref::conv_output_size(o.padding, g.iw, kw, o.stride_w, o.dilation_w, &g.pl);
+  return g;
+}
+
+std::vector<float> conv_parameters(const GlNode& node, const ConvGeometry& g, int64_t wcount) {
+  std::vector<float> par(static_cast<size_t>((wcount + 2 * g.oc4) * 4), 0.f);
+  if (node.inputs.size() > 2 && node.inputs[2].present) {
+    const float* bias = node.inputs[2].f32();
+    for (int co = 0; co < g.oc; ++co) par[static_cast<size_t>(wcount * 4 + co)] = bias[co];
+  }
+  if (node.epilogue.prelu_alpha)
+    for (int co = 0; co < g.oc; ++co)
+      par[static_cast<size_t>((wcount + g.oc4) * 4 + co)] = node.epilogue.prelu_alpha[co];
+  return par;
+}
+
+namespace {
+
+// The conv main(): kConvMainBegin + setup + kConvMainTaps + tap + kConvMainEnd.
+const char* const kConvMainBegin = R"(
+void main() {
+  int item = item_index();
+  if (item >= OH * OW * OC4) return;
+  int b = sample_index();
+  int pix = item % (OH * OW);
+  int g = item / (OH * OW);
+  int oy = pix / OW;
+  int ox = pix - oy * OW;
+  int in_base = b * (IH * IW * IC);
+)";
+
+const char* const kConvMainTaps = R"(  vec4 acc = vec4(0.0);
+  for (int ky = 0; ky < KH; ++ky) {
+    int iy = oy * SH - PT + ky * DH;
+    if (iy < 0 || iy >= IH) continue;
+    for (int kx = 0; kx < KW; ++kx) {
+      int ix = ox * SW - PL + kx * DW;
+      if (ix < 0 || ix >= IW) continue;
+      int xo = in_base + (iy * IW + ix) * IC;
+)";
+
+const char* const kConvMainEnd = R"(    }
+  }
+  acc += p[BIAS_OFF + g];
+  int ob = (b * OH * OW + pix) * OC + g * 4;
+  acc = epilogue(acc, g, b * RES_STRIDE + pix * OC + g * 4);
+  if (g * 4 + 1 < OC) {
+    st2_y(ob, acc[0], acc[1]);
+  } else {
+    st_y(ob, acc[0]);
+  }
+  if (g * 4 + 3 < OC) {
+    st2_y(ob + 2, acc[2], acc[3]);
+  } else if (g * 4 + 2 < OC) {
+    st_y(ob + 2, acc[2]);
+  }
+}
+)";
+
+}  // namespace
+
+void append_conv_dispatch(const GlNode& node, GlBuildContext& bc, const ConvGeometry& g, ShaderDefines d,
+                          const std::vector<float>& par, int64_t wcount, const char* setup, const char* tap,
+                          const char* label, std::vector<GlDispatch>* out) {
+  const GlTensor& in = node.inputs[0];
+  const GlTensor& dst = node.outputs[0];
+  const bool w16 = node.fp16_weights;
+  epilogue_defines(node, &d);
+  std::string decl = glsl_load_buffer("x", 0, in.f16) + glsl_store_buffer("y", 1, dst.f16) +
+                     "layout(std430, binding = 2) readonly buffer Par { vec4 p[]; };\n";
+  if (w16)
+    decl += "layout(std430, binding = 4) readonly buffer Wt { uvec2 wq[]; };\n"
+            "vec4 wt(int i) { uvec2 u = wq[i]; return vec4(unpackHalf2x16(u.x), unpackHalf2x16(u.y)); }\n"
+            "#define WT(i) wt(i)\n";
+  else
+    decl += "#define WT(i) p[i]\n";
+  if (node.epilogue.has_residual) decl += glsl_load_buffer("r", 3, node.inputs[3].f16);
+  const GlGrid grid = grid_for(static_cast<int64_t>(g.oh) * g.ow * g.oc4);
+  GlDispatch disp;
+  disp.label = node.op_name;
+  disp.grid = grid;
+  disp.program = bc.program(d.header(grid) + decl + kEpilogueGlsl + kConvMainBegin + setup + kConvMainTaps + tap +
+                                kConvMainEnd,
+                            label);
+  if (w16) {
+    std::vector<uint16_t> wh(static_cast<size_t>(wcount * 4));
+    for (size_t i = 0; i < wh.size(); ++i) wh[i] = float_to_half(par[i]);
+    disp.bindings = {{0, in.buffer},
+                     {1, dst.buffer},
+                     {2, bc.constant_buffer(par.data() + wcount * 4, static_cast<size_t>(2 * g.oc4 * 4) * sizeof(float))},
+                     {4, bc.constant_buffer(wh.data(), wh.size() * sizeof(uint16_t))}};
+  } else {
+    disp.bindings = {{0, in.buffer}, {1, dst.buffer}, {2, bc.constant_buffer(par.data(), par.size() * sizeof(float))}};
+  }
+  if (node.epilogue.has_residual) disp.bindings.push_back({3, operand_buffer(node.inputs[3], bc)});
+  out->push_back(std::move(disp));
+}
 
 }  // namespace gl
 }  // namespace fmn

@@ -2,7 +2,7 @@
 // slabs are disjoint, so the dispatches are independent), with the fused activation.
 // For axis k: outer = prod(out.shape[:k]), an input's chunk = its dims[k:] product, the output
 // row = out.shape[k:] product; input i lands at column offset sum of the previous chunks.
-#include <cmath>
+#include <string>
 #include <vector>
 
 #include "ops/gl/kernels/gl_kernels.h"
@@ -14,7 +14,7 @@ namespace {
 // Declarations (x, y) from glsl_load_buffer / glsl_store_buffer. With PAIRS (fp16 output)
 // each invocation copies items 2i and 2i+1; they are one aligned word store only when they
 // land next to each other on a word boundary (otherwise per-half atomic stores).
-const char* const kConcatGlsl = R"(
+const std::string kConcatGlsl = R"(
 int dst_index(int s, int item) {
   int o = item / CHUNK;
   int k = item - o * CHUNK;
@@ -22,13 +22,7 @@ int dst_index(int s, int item) {
 }
 float value(int s, int item) {
   float v = ld_x(s * IN_STRIDE + item);
-#ifdef ACT_LO
-  v = max(v, ACT_LO);
-#endif
-#ifdef ACT_HI
-  v = min(v, ACT_HI);
-#endif
-  return v;
+)" + glsl_clamp_activation("v") + R"(  return v;
 }
 void main() {
   int s = sample_index();
@@ -67,8 +61,6 @@ void build_concatenation(const GlNode& node, GlBuildContext& bc, std::vector<GlD
   for (int d = 0; d < axis; ++d) outer *= dst.shape[d];
   for (int d = axis + 1; d < rank; ++d) inner *= dst.shape[d];
   const int64_t out_row = dst.shape[axis] * inner;
-  float lo, hi;
-  activation_range(node.op->options.activation, &lo, &hi);
   int64_t offset = 0;
   for (const GlTensor& t : node.inputs) {
     const int64_t chunk = t.shape[axis] * inner;
@@ -79,8 +71,7 @@ void build_concatenation(const GlNode& node, GlBuildContext& bc, std::vector<GlD
     d.set("OFFSET", offset);
     d.set("N_OUT", dst.numel());
     d.set("IN_STRIDE", t.constant() ? 0 : t.numel());
-    if (std::isfinite(lo)) d.set_float("ACT_LO", lo);
-    if (std::isfinite(hi)) d.set_float("ACT_HI", hi);
+    activation_defines(node.op->options.activation, &d);
     if (dst.f16) d.flag("PAIRS");
     offset += chunk;
     if (chunk == 0) continue;

@@ -3,7 +3,6 @@
 // Broadcast: both operands are right-aligned against the output shape (rank <= 6); a
 // dimension of size 1 has stride 0. An activation operand is per sample (stride = its numel),
 // a constant one is shared by every sample.
-#include <cmath>
 #include <string>
 #include <vector>
 
@@ -19,7 +18,7 @@ enum ElementOp { kOpAdd = 0, kOpMul = 1, kOpPrelu = 2, kOpRelu = 3, kOpRelu6 = 4
 
 // Declarations (a, bv, y) come from glsl_load_buffer / glsl_store_buffer; main() is
 // kPerElementMain.
-const char* const kElementwiseGlsl = R"(
+const std::string kElementwiseGlsl = R"(
 float value(int s, int item) {
   int ia = item, ib = item;
 #ifdef BROADCAST
@@ -49,22 +48,9 @@ float value(int s, int item) {
 #elif OP == 5
   v = 1.0 / (1.0 + exp(-v));
 #endif
-#ifdef ACT_LO
-  v = max(v, ACT_LO);
-#endif
-#ifdef ACT_HI
-  v = min(v, ACT_HI);
-#endif
-  return v;
+)" + glsl_clamp_activation("v") + R"(  return v;
 }
 )";
-
-std::string int_array(const char* name, const std::vector<int64_t>& v) {
-  std::string s = "const int " + std::string(name) + "[" + std::to_string(v.size()) + "] = int[" +
-                  std::to_string(v.size()) + "](";
-  for (size_t i = 0; i < v.size(); ++i) s += (i ? ", " : "") + std::to_string(v[i]);
-  return s + ");\n";
-}
 
 // Strides of `shape` in the 6-d index space of `out` (right-aligned, 0 where broadcast).
 std::vector<int64_t> broadcast_strides(const std::vector<int32_t>& shape, const std::vector<int32_t>& out) {
@@ -113,18 +99,13 @@ void build_elementwise(const GlNode& node, GlBuildContext& bc, std::vector<GlDis
       d.flag("BROADCAST");
       std::vector<int64_t> od(6, 1);
       for (size_t i = 0; i < dst.shape.size(); ++i) od[6 - dst.shape.size() + i] = dst.shape[i];
-      arrays = int_array("OD", od) + int_array("SA", broadcast_strides(a.shape, dst.shape)) +
-               int_array("SB", broadcast_strides(b.shape, dst.shape));
+      arrays = glsl_int_array("OD", od) + glsl_int_array("SA", broadcast_strides(a.shape, dst.shape)) +
+               glsl_int_array("SB", broadcast_strides(b.shape, dst.shape));
     }
   } else if (a.shape != dst.shape) {
     throw GlUnsupportedError(node.op_name + ": output shape differs from the input's");
   }
-  if (op == kOpAdd || op == kOpMul) {
-    float lo, hi;
-    activation_range(node.op->options.activation, &lo, &hi);
-    if (std::isfinite(lo)) d.set_float("ACT_LO", lo);
-    if (std::isfinite(hi)) d.set_float("ACT_HI", hi);
-  }
+  if (op == kOpAdd || op == kOpMul) activation_defines(node.op->options.activation, &d);
   std::string decl = glsl_load_buffer("a", 0, a.f16) + glsl_store_buffer("y", 2, dst.f16);
   if (binary) decl += glsl_load_buffer("bv", 1, node.inputs[1].f16);
   GlDispatch disp;

@@ -135,6 +135,13 @@ std::string glsl_store_buffer(const std::string& var, int binding, bool f16);
 // per_element_grid().
 extern const char* const kPerElementMain;
 GlGrid per_element_grid(int64_t items, bool pairs);
+// GLSL "const int NAME[n] = int[n](v0, v1, ...);" (one line) for the n = v.size() values.
+std::string glsl_int_array(const char* name, const std::vector<int64_t>& v);
+// Defines ACT_LO / ACT_HI for the finite bounds of a fused activation (none for kNone).
+void activation_defines(Activation act, ShaderDefines* d);
+// GLSL statements (two-space indent) clamping the float variable `var` to ACT_LO / ACT_HI
+// where those are defined.
+std::string glsl_clamp_activation(const std::string& var);
 
 // IEEE binary16 bits of `v`, rounded to nearest even (overflow to infinity, NaN kept NaN).
 uint16_t float_to_half(float v);
@@ -153,7 +160,34 @@ void build_strided_slice(const GlNode& node, GlBuildContext& bc, std::vector<GlD
 // Landmarks2TransformMatrix, TransformTensorBilinear, TransformLandmarks (version 2).
 void build_custom(const GlNode& node, GlBuildContext& bc, std::vector<GlDispatch>* out);
 
-// Shared by conv and depthwise: GLSL applying the Epilogue to `vec4 acc` for output
+// Shared by conv and depthwise (conv.cc, depthwise.cc).
+// Geometry of one node: input [1, ih, iw, ic], a kh x kw filter, output [1, oh, ow, oc] with
+// pt rows / pl columns of padding before; oc4 = ceil(oc / 4) groups of 4 output channels.
+struct ConvGeometry {
+  int ih = 0, iw = 0, ic = 0, kh = 0, kw = 0, oc = 0, oc4 = 0, oh = 0, ow = 0, pt = 0, pl = 0;
+};
+// Checks that the input is an activation and the model's own batch is 1, and sizes the output
+// from the node's padding, strides and dilations. Throws GlUnsupportedError.
+ConvGeometry conv_geometry(const GlNode& node, int kh, int kw, int oc);
+// The fp32 parameter block, (wcount + 2 * oc4) vec4s: the filter (wcount vec4s, left zero
+// for the caller to fill), then the bias at vec4 wcount and the PReLU alpha at wcount + oc4
+// (channel co at float 4 * offset + co; zero where absent and beyond oc).
+std::vector<float> conv_parameters(const GlNode& node, const ConvGeometry& g, int64_t wcount);
+// Appends the one dispatch of a conv kernel over oh * ow * oc4 items per sample. `d` holds the
+// kernel's own defines (geometry, BIAS_OFF, ALPHA_OFF, RES_STRIDE when there is no residual);
+// the epilogue's are added. Bindings: x 0, y 1, p 2 (vec4), residual r 3, and with
+// node.fp16_weights the filter as halves wq 4 (uvec2); WT(i) reads filter vec4 i either way.
+// With fp16 weights the first wcount vec4s of `par` become wq and p holds the rest.
+// The shared main() runs, per output pixel (oy, ox) and channel group g of sample b: the
+// GLSL `setup` (may use in_base, b's first input element), then `tap` for every kernel tap
+// (ky, kx) whose input pixel lies inside the input (xo = that pixel's element index of channel
+// 0), which adds into `vec4 acc`; then it adds the bias, applies the epilogue and stores the
+// channels g*4..g*4+3 below OC.
+void append_conv_dispatch(const GlNode& node, GlBuildContext& bc, const ConvGeometry& g, ShaderDefines d,
+                          const std::vector<float>& par, int64_t wcount, const char* setup, const char* tap,
+                          const char* label, std::vector<GlDispatch>* out);
+
+// GLSL applying the Epilogue to `vec4 acc` for output
 // channels g*4..g*4+3 whose output float index is `ob` (+0..3); needs the defines written by
 // epilogue_defines().
 void epilogue_defines(const GlNode& node, ShaderDefines* d);

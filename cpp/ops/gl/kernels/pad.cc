@@ -26,12 +26,6 @@ float value(int s, int item) {
   return inside ? ld_x(s * IN_STRIDE + src) : 0.0;
 }
 )";
-
-std::string int_array6(const char* name, const std::vector<int64_t>& v) {
-  std::string s = "const int " + std::string(name) + "[6] = int[6](";
-  for (size_t i = 0; i < 6; ++i) s += (i ? ", " : "") + std::to_string(v[i]);
-  return s + ");\n";
-}
 }  // namespace
 
 void build_pad(const GlNode& node, GlBuildContext& bc, std::vector<GlDispatch>* out) {
@@ -53,8 +47,8 @@ void build_pad(const GlNode& node, GlBuildContext& bc, std::vector<GlDispatch>* 
   GlDispatch disp;
   disp.label = node.op_name;
   disp.grid = per_element_grid(dst.numel(), dst.f16);
-  disp.program = bc.program(d.header(disp.grid) + int_array6("OD", od) + int_array6("ID", id) +
-                                int_array6("BEFORE", before) + glsl_load_buffer("x", 0, in.f16) +
+  disp.program = bc.program(d.header(disp.grid) + glsl_int_array("OD", od) + glsl_int_array("ID", id) +
+                                glsl_int_array("BEFORE", before) + glsl_load_buffer("x", 0, in.f16) +
                                 glsl_store_buffer("y", 1, dst.f16) + kPadGlsl + kPerElementMain,
                             "pad");
   disp.bindings = {{0, operand_buffer(in, bc)}, {1, dst.buffer}};

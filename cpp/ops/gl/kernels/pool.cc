@@ -1,5 +1,5 @@
 // MAX_POOL_2D on GL: one invocation per output element; padded taps are skipped (as TFLite).
-#include <cmath>
+#include <string>
 #include <vector>
 
 #include "ops/gl/kernels/gl_kernels.h"
@@ -10,7 +10,7 @@ namespace gl {
 
 namespace {
 // Declarations (x, y) from glsl_load_buffer / glsl_store_buffer; main() is kPerElementMain.
-const char* const kMaxPoolGlsl = R"(
+const std::string kMaxPoolGlsl = R"(
 float value(int b, int item) {
   int c = item % C;
   int pix = item / C;
@@ -27,13 +27,7 @@ float value(int b, int item) {
       m = max(m, ld_x(in_base + (iy * IW + ix) * C));
     }
   }
-#ifdef ACT_LO
-  m = max(m, ACT_LO);
-#endif
-#ifdef ACT_HI
-  m = min(m, ACT_HI);
-#endif
-  return m;
+)" + glsl_clamp_activation("m") + R"(  return m;
 }
 )";
 }  // namespace
@@ -54,10 +48,7 @@ void build_max_pool2d(const GlNode& node, GlBuildContext& bc, std::vector<GlDisp
   d.set("KH", o.filter_h); d.set("KW", o.filter_w);
   d.set("SH", o.stride_h); d.set("SW", o.stride_w);
   d.set("PT", pt); d.set("PL", pl);
-  float lo, hi;
-  activation_range(o.activation, &lo, &hi);
-  if (std::isfinite(lo)) d.set_float("ACT_LO", lo);
-  if (std::isfinite(hi)) d.set_float("ACT_HI", hi);
+  activation_defines(o.activation, &d);
   const GlTensor& dst = node.outputs[0];
   d.set("N_ITEMS", static_cast<int64_t>(oh) * ow * c);
   if (dst.f16) d.flag("PAIRS");

@@ -26,12 +26,6 @@ float value(int s, int item) {
   return ld_x(s * IN_STRIDE + src);
 }
 )";
-
-std::string int_array6(const char* name, const std::vector<int64_t>& v) {
-  std::string s = "const int " + std::string(name) + "[6] = int[6](";
-  for (size_t i = 0; i < 6; ++i) s += (i ? ", " : "") + std::to_string(v[i]);
-  return s + ");\n";
-}
 }  // namespace
 
 void build_strided_slice(const GlNode& node, GlBuildContext& bc, std::vector<GlDispatch>* out) {
@@ -80,8 +74,8 @@ void build_strided_slice(const GlNode& node, GlBuildContext& bc, std::vector<GlD
   GlDispatch disp;
   disp.label = node.op_name;
   disp.grid = per_element_grid(dst.numel(), dst.f16);
-  disp.program = bc.program(d.header(disp.grid) + int_array6("BEGIN", begin) + int_array6("STEP", step) +
-                                int_array6("COUNT", count) + int_array6("ISTRIDE", istride) +
+  disp.program = bc.program(d.header(disp.grid) + glsl_int_array("BEGIN", begin) + glsl_int_array("STEP", step) +
+                                glsl_int_array("COUNT", count) + glsl_int_array("ISTRIDE", istride) +
                                 glsl_load_buffer("x", 0, in.f16) + glsl_store_buffer("y", 1, dst.f16) +
                                 kSliceGlsl + kPerElementMain,
                             "strided_slice");
