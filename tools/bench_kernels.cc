@@ -1,7 +1,7 @@
 // Micro-benchmark of the tuned CPU conv / depthwise kernels on the layer shapes of
 // face_landmark.tflite and face_detection_short_range.tflite (single thread unless a thread
 // count is given). Prints per-layer time and GFLOP/s (2 flops per multiply-add), per-type
-// totals, and the summed time per model.
+// totals, and the summed time per model; then the detector's PAD and MAX_POOL_2D nodes.
 //
 // Build (from the repository root, after building fmn_core in build/):
 //   g++ -O3 -std=c++17 -Icpp tools/bench_kernels.cc build/libfmn_core.a -lpthread -o bench_kernels
@@ -30,6 +30,55 @@ struct Layer {
   fmn::Padding pad;
   bool residual, prelu;
 };
+
+// A memory-bound node: "pad" (channels ic -> oc, zero fill after) or "maxpool" (2x2 stride 2,
+// SAME) on an h x h x ic input.
+struct SimpleLayer {
+  const char* model;
+  const char* kind;
+  int h, ic, oc;
+};
+
+double bench_simple(const SimpleLayer& l, fmn::ThreadPool* pool, std::string* impl) {
+  using fmn::TensorView;
+  const bool pad = std::string(l.kind) == "pad";
+  const int oh = pad ? l.h : (l.h + 1) / 2;
+  const int oc = pad ? l.oc : l.ic;
+  std::vector<float> in(static_cast<size_t>(l.h) * l.h * l.ic + 16, 0.5f);
+  std::vector<float> out(static_cast<size_t>(oh) * oh * oc + 16, 0.f);
+  const int32_t paddings[8] = {0, 0, 0, 0, 0, 0, 0, l.oc - l.ic};
+  fmn::OperatorDef op;
+  op.builtin_code = pad ? fmn::builtin::kPad : fmn::builtin::kMaxPool2d;
+  op.options.padding = fmn::Padding::kSame;
+  op.options.stride_h = op.options.stride_w = 2;
+  op.options.filter_h = op.options.filter_w = 2;
+  fmn::OpContext ctx;
+  ctx.op = &op;
+  ctx.inputs = {TensorView{fmn::TensorType::kFloat32, {1, l.h, l.h, l.ic}, in.data(), false}};
+  if (pad)
+    ctx.inputs.push_back(TensorView{fmn::TensorType::kInt32, {4, 2},
+                                    const_cast<int32_t*>(paddings), true});
+  ctx.outputs = {TensorView{fmn::TensorType::kFloat32, {1, oh, oh, oc}, out.data(), false}};
+  std::unique_ptr<fmn::Kernel> k = fmn::create_cpu_kernel(ctx);
+  if (!k) {
+    std::fprintf(stderr, "no tuned kernel for a %s layer\n", l.kind);
+    std::exit(1);
+  }
+  k->prepare(ctx);
+  *impl = k->impl_name();
+  fmn::NodeArgs args;
+  args.inputs = ctx.inputs;
+  args.outputs = ctx.outputs;
+  double best = 1e30;
+  const int reps = 200;
+  for (int trial = 0; trial < 7; ++trial) {
+    const auto t0 = std::chrono::steady_clock::now();
+    for (int r = 0; r < reps; ++r) k->run(args, pool);
+    const auto t1 = std::chrono::steady_clock::now();
+    best = std::min(best, std::chrono::duration<double>(t1 - t0).count() / reps);
+  }
+  return best;
+}
 
 double bench_layer(const Layer& l, fmn::ThreadPool* pool, double* gflops, std::string* impl) {
   using fmn::TensorView;
@@ -141,6 +190,15 @@ int main(int argc, char** argv) {
   layers.push_back({D, "conv1x1", false, 8, 96, 96, 1, 1, S, false, false});
   layers.push_back({D, "conv1x1", false, 8, 96, 6, 1, 1, S, false, false});
 
+  std::vector<SimpleLayer> simple;
+  const int det_pads[][3] = {{64, 24, 28}, {32, 28, 32}, {32, 32, 36}, {32, 36, 42},
+                             {16, 42, 48}, {16, 48, 56}, {16, 56, 64}, {16, 64, 72},
+                             {16, 72, 80}, {16, 80, 88}, {8, 88, 96}};
+  for (const auto& d : det_pads) simple.push_back({D, "pad", d[0], d[1], d[2]});
+  simple.push_back({D, "maxpool", 64, 28, 28});
+  simple.push_back({D, "maxpool", 32, 42, 42});
+  simple.push_back({D, "maxpool", 16, 88, 88});
+
   std::map<std::string, double> model_time, kind_time, kind_flops;
   std::string impl;
   for (const Layer& l : layers) {
@@ -154,10 +212,22 @@ int main(int argc, char** argv) {
     kind_time[key] += t;
     kind_flops[key] += gf * t;
   }
+  std::map<std::string, double> simple_model_time;
+  for (const SimpleLayer& l : simple) {
+    if (!only.empty() && std::string(l.kind).find(only) == std::string::npos) continue;
+    std::string simple_impl;
+    const double t = bench_simple(l, pool.get(), &simple_impl);
+    std::printf("%-9s %-16s %3dx%-3d %4d->%-4d  %8.2f us  (%s)\n", l.model, l.kind, l.h, l.h,
+                l.ic, l.oc, t * 1e6, simple_impl.c_str());
+    simple_model_time[l.model] += t;
+    kind_time[std::string(l.model) + " " + l.kind] += t;
+  }
   std::printf("\nimpl %s, %d thread(s)\n", impl.c_str(), threads);
   for (const auto& kv : kind_time)
     std::printf("%-28s %8.1f us  %6.1f GFLOP/s\n", kv.first.c_str(), kv.second * 1e6,
                 kind_flops[kv.first] / kv.second);
+  for (const auto& kv : simple_model_time)
+    std::printf("total %-10s pad+pool: %8.1f us\n", kv.first.c_str(), kv.second * 1e6);
   for (const auto& kv : model_time)
     std::printf("total %-10s conv+dw: %8.1f us\n", kv.first.c_str(), kv.second * 1e6);
   return 0;

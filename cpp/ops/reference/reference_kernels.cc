@@ -99,9 +99,8 @@ class ConvKernel : public Kernel {
     if (depthwise_) {
       if (w.dim(0) != 1) fail(ctx, "depthwise filter must be [1,kh,kw,oc], is " + shape_str(w.shape));
       oc_ = w.dim(3);
-      dm_ = o.depth_multiplier;
       if (ic_ <= 0 || oc_ % ic_ != 0) fail(ctx, "filter channels must be a multiple of input channels");
-      dm_ = oc_ / ic_;  // TFLite derives the multiplier from the shapes
+      dm_ = oc_ / ic_;  // TFLite derives the multiplier from the shapes, not the option
     } else {
       oc_ = w.dim(0);
       if (w.dim(3) != ic_)
@@ -501,21 +500,22 @@ class StridedSliceKernel : public Kernel {
       if (s == 0) fail(ctx, "stride 0");
       if (o.offset) e = b + e;
       const bool shrink = (o.shrink_axis_mask >> d) & 1;
-      auto clamp_index = [&](int32_t v, bool is_begin) {
+      // Negative indices count from the end; then clamp to the range a stride of this sign
+      // can address ([0, dim] forwards, [-1, dim - 1] backwards).
+      auto clamp_index = [&](int32_t v) {
         if (v < 0) v += dim;
         if (s > 0) return std::min(std::max(v, 0), dim);
-        (void)is_begin;
         return std::min(std::max(v, -1), dim - 1);
       };
       if ((o.begin_mask >> d) & 1) b = s > 0 ? 0 : dim - 1;
-      else b = clamp_index(b, true);
+      else b = clamp_index(b);
       if (shrink) {
         e = b + 1;
         s = 1;
       } else if ((o.end_mask >> d) & 1) {
         e = s > 0 ? dim : -1;
       } else {
-        e = clamp_index(e, false);
+        e = clamp_index(e);
       }
       int32_t n = s > 0 ? (e > b ? (e - b + s - 1) / s : 0) : (b > e ? (b - e + (-s) - 1) / (-s) : 0);
       if (shrink && (b < 0 || b >= dim)) fail(ctx, "shrink index out of range");
