@@ -4,7 +4,7 @@
 //   facemesh_demo INPUT [options]          an image (static mode) or a video (tracking)
 //   facemesh_demo --camera 0 [options]     a camera (tracking), --max-frames frames (default 300)
 //
-// Options: --out PATH, --json PATH, --device NAME (default cpu), --refine, --max-faces N,
+// Options: --out PATH, --json PATH, --device NAME (default auto), --refine, --max-faces N,
 //   --threads N, --max-frames N, --graphs DIR, --models DIR, --connections FILE.
 // Defaults for --graphs / --models are the source tree's graphs/ and third_party/mediapipe/
 // (compile definitions FMN_DEMO_GRAPHS_DIR / FMN_DEMO_MODELS_DIR), so the binary runs the same
@@ -64,7 +64,7 @@ struct Args {
   std::string input;
   int camera = -1;
   std::string out, json;
-  std::string device = "cpu";
+  std::string device = "auto";
   bool refine = false;
   int max_faces = 1;
   int threads = 1;
@@ -75,7 +75,7 @@ struct Args {
 };
 
 const char kUsage[] =
-    "usage: facemesh_demo (INPUT | --camera N) [--out PATH] [--json PATH] [--device cpu]\n"
+    "usage: facemesh_demo (INPUT | --camera N) [--out PATH] [--json PATH] [--device auto|cpu|gpu|gl|gl:N]\n"
     "                     [--refine] [--max-faces N] [--threads N] [--max-frames N]\n"
     "                     [--graphs DIR] [--models DIR] [--connections FILE]\n";
 
@@ -268,7 +268,8 @@ std::string num(double v) {
 // graph reported none.
 std::string device_used(const fmn::FaceMesh& mesh) {
   std::set<std::string> used;
-  for (const auto& kv : mesh.device_report()) used.insert(kv.second);
+  for (const auto& kv : mesh.device_report())
+    if (kv.first.rfind("inference.", 0) == 0) used.insert(kv.second);
   if (used.empty()) return mesh.options().device;
   std::string s;
   for (const std::string& d : used) s += (s.empty() ? "" : "+") + d;

@@ -32,7 +32,30 @@ FaceMesh::FaceMesh(const FaceMeshOptions& options) : options_(options) {
   services.models_dir = options_.models_dir;
   services.num_threads = options_.num_threads;
   if (options_.num_threads > 1) services.pool = std::make_shared<ThreadPool>(options_.num_threads);
-  const std::string& dev = options_.device;
+  std::string dev = options_.device;
+  std::string reason = "requested";
+  if (dev == "auto" || dev == "gpu") {
+    // The best hardware GPU (never a software rasterizer), found with the cheap probe.
+    const gl::GlProbe probe = gl::probe_gl(/*hardware_only=*/true);
+    std::string hw;
+    for (const gl::GlDeviceInfo& d : probe.devices)
+      if (d.usable && !d.software) {
+        hw = "gl:" + std::to_string(d.index);
+        reason = "hardware GPU: " + d.gl_renderer;
+        break;
+      }
+    if (hw.empty()) {
+      std::string why = !probe.egl_loaded ? "libEGL could not be loaded: " + probe.load_error
+                                          : "no hardware GL device is usable; auto and gpu never "
+                                            "pick a software rasterizer (see `python -m "
+                                            "facemesh_native doctor`)";
+      if (dev == "gpu") throw std::runtime_error("device 'gpu' cannot be used: " + why);
+      dev = "cpu";
+      reason = "no hardware GPU backend is usable (" + why + ")";
+    } else {
+      dev = hw;
+    }
+  }
   if (dev == "cpu") {
     services.device = "cpu";
   } else if (dev == "gl" || dev.rfind("gl:", 0) == 0) {
@@ -44,8 +67,9 @@ FaceMesh::FaceMesh(const FaceMeshOptions& options) : options_(options) {
     services.gl_fp16 = options_.gl_fp16;
     services.device = "gl";
   } else {
-    throw std::invalid_argument("unknown device '" + dev + "'; known: cpu, gl, gl:N");
+    throw std::invalid_argument("unknown device '" + dev + "'; known: auto, cpu, gpu, gl, gl:N");
   }
+  services.report["device"] = dev + " (" + reason + ")";
   runner_.reset(new GraphRunner(load_graph_config(graph_file_), std::move(side), std::move(services)));
 }
 

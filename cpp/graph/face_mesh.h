@@ -30,7 +30,10 @@ struct FaceMeshOptions {
   float min_detection_confidence = 0.5f;
   float min_tracking_confidence = 0.5f;
   bool smooth_landmarks = false;  // OneEuro (the Tasks landmarker's parameters); off as in legacy
-  std::string device = "cpu";      // "cpu", "gl" or "gl:N"
+  // "cpu", "gl", "gl:N", "gpu" (a hardware GPU or an error), "auto" (a hardware GPU, else
+  // the CPU); "auto" and "gpu" never pick a software rasterizer. device_report()["device"]
+  // says what was chosen and why.
+  std::string device = "cpu";
   bool allow_software = false;     // let "gl" use a software rasterizer (llvmpipe)
   bool gl_fp16 = false;            // "gl": half-float storage of activations and weights
   int num_threads = 1;
@@ -58,7 +61,7 @@ class FaceMesh {
   void process(const ImageFrame& frame, int64_t timestamp_us, FaceMeshResult* result);
   void reset();
   const FaceMeshOptions& options() const { return options_; }
-  // What ran where, e.g. {"inference.face_landmark": "cpu"}.
+  // What ran where, e.g. {"device": "cpu (requested)", "inference.face_landmark": "cpu"}.
   const std::map<std::string, std::string>& device_report() const;
   std::string graph_file() const { return graph_file_; }
   // Per graph node: (name, calls, total seconds) since construction.

@@ -152,6 +152,7 @@ class FaceMesh:
     def device_report(self) -> Dict[str, str]:
         """Which device each model of the graph runs on, and why this device was chosen."""
         rep = dict(self._impl.device_report)
+        rep["device"] = self.device
         rep["reason"] = self.device_reason
         return rep
 

@@ -350,9 +350,8 @@ namespace {
 
 // Runs the reference and the tuned kernel of one op at every ISA level and compares them
 // exactly (both select or copy input values).
-// per_isa: whether impl_name() follows the level (false: portable code, "cpu.generic").
 void check_exact_op(const OpContext& ctx, size_t out_elems, fmn::ThreadPool* pool2,
-                    const std::string& what, bool per_isa) {
+                    const std::string& what) {
   std::unique_ptr<fmn::Kernel> ref = fmn::create_reference_kernel(ctx);
   bool guard = true;
   const std::vector<float> want = run_kernel(*ref, ref->prepare(ctx), ctx, out_elems, nullptr, &guard);
@@ -365,7 +364,7 @@ void check_exact_op(const OpContext& ctx, size_t out_elems, fmn::ThreadPool* poo
       fmn_test::fail(__FILE__, __LINE__, "no tuned kernel for " + what);
       return;
     }
-    CHECK(std::string(k->impl_name()) == (per_isa ? isa.impl : "cpu.generic"));
+    CHECK(std::string(k->impl_name()) == isa.impl);
     const size_t scratch = k->prepare(ctx);
     for (fmn::ThreadPool* pool : {static_cast<fmn::ThreadPool*>(nullptr), pool2}) {
       bool guard_ok = false;
@@ -410,7 +409,7 @@ TEST(max_pool_random_shapes) {
     std::snprintf(what, sizeof what, "max_pool n%d %dx%dx%d f%dx%d s%d,%d pad%d", n, h, w, c,
                   op.options.filter_h, op.options.filter_w, op.options.stride_h,
                   op.options.stride_w, static_cast<int>(op.options.padding));
-    check_exact_op(ctx, static_cast<size_t>(n) * oh * ow * c, &pool, what, true);
+    check_exact_op(ctx, static_cast<size_t>(n) * oh * ow * c, &pool, what);
   }
 }
 
@@ -442,6 +441,36 @@ TEST(pad_random_shapes) {
     ctx.outputs = {TensorView{fmn::TensorType::kFloat32, out_shape, nullptr, false}};
     size_t out_elems = 1;
     for (int32_t d : out_shape) out_elems *= static_cast<size_t>(d);
-    check_exact_op(ctx, out_elems, &pool, "pad iteration " + std::to_string(iter), false);
+    check_exact_op(ctx, out_elems, &pool, "pad iteration " + std::to_string(iter));
+  }
+}
+
+// Channel-only padding after the channels (the detector's residual PADs, vectorised copy):
+// every in_c / out_c pairing around the vector widths, including the detector's pairs.
+TEST(pad_channels_after) {
+  std::mt19937 rng(53);
+  fmn::ThreadPool pool(2);
+  std::vector<std::pair<int, int>> chans = {{24, 28}, {28, 32}, {32, 36}, {36, 42}, {42, 48},
+                                            {48, 56}, {56, 64}, {64, 72}, {72, 80}, {80, 88},
+                                            {88, 96}, {3, 3},   {16, 16}, {8, 40}, {1, 17}};
+  for (int i = 0; i < 40; ++i) {
+    const int ic = 1 + static_cast<int>(rng() % 70);
+    chans.push_back({ic, ic + static_cast<int>(rng() % 40)});
+  }
+  for (const auto& ch : chans) {
+    const int n = 1 + static_cast<int>(rng() % 2), h = 1 + static_cast<int>(rng() % 9),
+              w = 1 + static_cast<int>(rng() % 9);
+    std::vector<int32_t> pads = {0, 0, 0, 0, 0, 0, 0, ch.second - ch.first};
+    std::vector<float> input = random_vec(rng, static_cast<size_t>(n) * h * w * ch.first, -2.f, 2.f);
+    OperatorDef op;
+    op.builtin_code = fmn::builtin::kPad;
+    OpContext ctx;
+    ctx.op = &op;
+    ctx.op_name = "PAD";
+    ctx.inputs = {TensorView{fmn::TensorType::kFloat32, {n, h, w, ch.first}, input.data(), false},
+                  TensorView{fmn::TensorType::kInt32, {4, 2}, pads.data(), true}};
+    ctx.outputs = {TensorView{fmn::TensorType::kFloat32, {n, h, w, ch.second}, nullptr, false}};
+    check_exact_op(ctx, static_cast<size_t>(n) * h * w * ch.second, &pool,
+                   "pad channels " + std::to_string(ch.first) + "->" + std::to_string(ch.second));
   }
 }

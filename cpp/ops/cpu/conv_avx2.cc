@@ -16,7 +16,7 @@ int conv_mr_avx2(int nb) { return VecAvx2::mr(nb); }
 
 const IsaKernels kAvx2 = {"cpu.avx2",   VecAvx2::kLanes, VecAvx2::kMaxNb,
                             conv_mr_avx2, conv_avx2,       depthwise_avx2,
-                            max_pool_avx2};
+                            max_pool_avx2, pad_channels_avx2};
 
 }  // namespace
 

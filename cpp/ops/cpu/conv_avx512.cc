@@ -16,7 +16,7 @@ int conv_mr_avx512(int nb) { return VecAvx512::mr(nb); }
 
 const IsaKernels kAvx512 = {"cpu.avx512",   VecAvx512::kLanes, VecAvx512::kMaxNb,
                             conv_mr_avx512, conv_avx512,       depthwise_avx512,
-                            max_pool_avx512};
+                            max_pool_avx512, pad_channels_avx512};
 
 }  // namespace
 

@@ -14,7 +14,7 @@ int conv_mr_generic(int nb) { return VecGeneric::mr(nb); }
 
 const IsaKernels kGeneric = {"cpu.generic",   VecGeneric::kLanes, VecGeneric::kMaxNb,
                              conv_mr_generic, conv_generic,       depthwise_generic,
-                            max_pool_generic};
+                            max_pool_generic, pad_channels_generic};
 
 }  // namespace
 

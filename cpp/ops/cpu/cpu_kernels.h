@@ -97,6 +97,9 @@ struct IsaKernels {
   void (*depthwise)(const DwPlan& p, const RunArgs& a, int64_t begin, int64_t end);
   // Computes max-pool output rows [begin, end) (see PoolPlan::rows).
   void (*max_pool)(const PoolPlan& p, const RunArgs& a, int64_t begin, int64_t end);
+  // Copies `pixels` consecutive pixels of in_c floats to pixels of out_c >= in_c floats,
+  // zero-filling channels [in_c, out_c) (PAD of the channel axis, nothing before).
+  void (*pad_channels)(const float* in, float* out, int64_t pixels, int in_c, int out_c);
 };
 
 // Each returns null when this build lacks the instruction set (the caller checks the CPU).
@@ -113,6 +116,10 @@ void depthwise_generic(const DwPlan& p, const RunArgs& a, int64_t begin, int64_t
 void max_pool_avx512(const PoolPlan& p, const RunArgs& a, int64_t begin, int64_t end);
 void max_pool_avx2(const PoolPlan& p, const RunArgs& a, int64_t begin, int64_t end);
 void max_pool_generic(const PoolPlan& p, const RunArgs& a, int64_t begin, int64_t end);
+// Channel-pad entry points (IsaKernels::pad_channels), defined in pool_<isa>.cc.
+void pad_channels_avx512(const float* in, float* out, int64_t pixels, int in_c, int out_c);
+void pad_channels_avx2(const float* in, float* out, int64_t pixels, int in_c, int out_c);
+void pad_channels_generic(const float* in, float* out, int64_t pixels, int in_c, int out_c);
 
 }  // namespace cpu
 }  // namespace fmn

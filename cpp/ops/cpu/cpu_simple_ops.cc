@@ -1,6 +1,6 @@
-// MAX_POOL_2D (float32 NHWC, computed by the instruction set's table) and PAD (any rank-4
-// float32 tensor, constant int32 [4, 2] paddings >= 0, zero fill; portable C++) for the tuned
-// CPU backend.
+// MAX_POOL_2D (float32 NHWC) and PAD (any rank-4 float32 tensor, constant int32 [4, 2]
+// paddings >= 0, zero fill) for the tuned CPU backend. Both compute on the instruction set's
+// table; PAD's pixel copies use it when nothing is padded before the channels.
 #include "ops/cpu/cpu_simple_ops.h"
 
 #include <algorithm>
@@ -51,9 +51,9 @@ class MaxPoolKernel : public Kernel {
 
 class PadKernel : public Kernel {
  public:
-  PadKernel(const char* name, const std::vector<int32_t>& in_shape,
+  PadKernel(const IsaKernels* isa, const std::vector<int32_t>& in_shape,
             const std::vector<int32_t>& out_shape, const int32_t* before)
-      : name_(name), in_(in_shape), out_(out_shape), before_(before, before + 4) {}
+      : isa_(isa), in_(in_shape), out_(out_shape), before_(before, before + 4) {}
 
   void run(const NodeArgs& a, ThreadPool* pool) const override {
     const float* in = a.inputs[0].f32();
@@ -62,7 +62,7 @@ class PadKernel : public Kernel {
              static_cast<int64_t>(out_[2]) * out_[3],
              [&](int64_t b, int64_t e) { rows(in, out, b, e); });
   }
-  const char* impl_name() const override { return name_; }
+  const char* impl_name() const override { return isa_->name; }
 
  private:
   // Output rows (n, y) in [begin, end).
@@ -80,18 +80,22 @@ class PadKernel : public Kernel {
       const float* src = in + (n * in_[1] + y) * in_[2] * ic;
       const int64_t x0 = before_[2], x1 = before_[2] + in_[2];
       std::memset(o, 0, sizeof(float) * static_cast<size_t>(x0 * oc));
-      for (int64_t x = x0; x < x1; ++x) {
-        float* op = o + x * oc;
-        const float* sp = src + (x - x0) * ic;
-        for (int64_t ch = 0; ch < before_[3]; ++ch) op[ch] = 0.f;
-        std::memcpy(op + before_[3], sp, sizeof(float) * static_cast<size_t>(ic));
-        for (int64_t ch = before_[3] + ic; ch < oc; ++ch) op[ch] = 0.f;
+      if (before_[3] == 0) {
+        isa_->pad_channels(src, o + x0 * oc, x1 - x0, static_cast<int>(ic), static_cast<int>(oc));
+      } else {
+        for (int64_t x = x0; x < x1; ++x) {
+          float* op = o + x * oc;
+          const float* sp = src + (x - x0) * ic;
+          for (int64_t ch = 0; ch < before_[3]; ++ch) op[ch] = 0.f;
+          std::memcpy(op + before_[3], sp, sizeof(float) * static_cast<size_t>(ic));
+          for (int64_t ch = before_[3] + ic; ch < oc; ++ch) op[ch] = 0.f;
+        }
       }
       std::memset(o + x1 * oc, 0, sizeof(float) * static_cast<size_t>((out_[2] - x1) * oc));
     }
   }
 
-  const char* name_;
+  const IsaKernels* isa_;
   std::vector<int32_t> in_, out_;
   std::vector<int64_t> before_;
 };
@@ -148,7 +152,7 @@ std::unique_ptr<Kernel> make_max_pool(const OpContext& ctx, const IsaKernels* is
   return std::unique_ptr<Kernel>(new MaxPoolKernel(isa, plan));
 }
 
-std::unique_ptr<Kernel> make_pad(const OpContext& ctx, const char* name) {
+std::unique_ptr<Kernel> make_pad(const OpContext& ctx, const IsaKernels* isa) {
   if (ctx.inputs.size() != 2 || ctx.outputs.size() != 1) return nullptr;
   const TensorView& in = ctx.inputs[0];
   const TensorView& pads = ctx.inputs[1];
@@ -166,7 +170,7 @@ std::unique_ptr<Kernel> make_pad(const OpContext& ctx, const char* name) {
     out_shape[d] = in.dim(d) + b + e;
   }
   if (out.shape != out_shape) return nullptr;
-  return std::unique_ptr<Kernel>(new PadKernel(name, in.shape, out_shape, before));
+  return std::unique_ptr<Kernel>(new PadKernel(isa, in.shape, out_shape, before));
 }
 
 }  // namespace
@@ -174,7 +178,7 @@ std::unique_ptr<Kernel> make_pad(const OpContext& ctx, const char* name) {
 std::unique_ptr<Kernel> create_cpu_simple_kernel(const OpContext& ctx, const IsaKernels* isa) {
   switch (ctx.op->builtin_code) {
     case builtin::kMaxPool2d: return make_max_pool(ctx, isa);
-    case builtin::kPad: return make_pad(ctx, "cpu.generic");
+    case builtin::kPad: return make_pad(ctx, isa);
     default: return nullptr;
   }
 }

@@ -1,5 +1,5 @@
-// Tuned CPU kernels for the small memory-bound ops: MAX_POOL_2D (on the chosen instruction
-// set's table) and PAD (portable C++, named "cpu.generic").
+// Tuned CPU kernels for the small memory-bound ops MAX_POOL_2D and PAD, on the chosen
+// instruction set's table (impl_name() is the table's name).
 #pragma once
 
 #include <memory>
