@@ -376,3 +376,32 @@ TEST(landmark_model_runs_once_per_frame_for_all_faces) {
     CHECK(mesh.device_report().count("inference." + model) == 1);
   }
 }
+
+// "auto" picks a hardware GPU or the CPU, never a software rasterizer, and says why; "gpu"
+// either gets a hardware GPU or refuses with a reason. On a machine whose only GL is Mesa's
+// llvmpipe (as in CI) auto runs on the CPU and gpu throws.
+TEST(auto_and_gpu_never_pick_a_software_rasterizer) {
+  FaceMeshOptions o = base_options();
+  o.device = "auto";
+  FaceMesh mesh(o);
+  const auto& rep = mesh.device_report();
+  CHECK(rep.count("device") == 1);
+  const std::string chosen = rep.count("device") ? rep.at("device") : "";
+  CHECK(chosen.rfind("cpu (", 0) == 0 || chosen.rfind("gl:", 0) == 0);
+  for (const auto& kv : rep)
+    if (kv.first.rfind("inference.", 0) == 0) {
+      std::string v = kv.second;
+      for (char& c : v) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      CHECK(v.find("llvmpipe") == std::string::npos && v.find("swiftshader") == std::string::npos);
+    }
+  o.device = "gpu";
+  if (chosen.rfind("cpu (", 0) == 0) {
+    bool threw = false;
+    try {
+      FaceMesh gpu(o);
+    } catch (const std::runtime_error& e) {
+      threw = std::string(e.what()).find("gpu") != std::string::npos;
+    }
+    CHECK(threw);
+  }
+}

@@ -15,7 +15,7 @@ void conv_avx2(const ConvPlan& p, const RunArgs& a, int64_t begin, int64_t end) 
 int conv_mr_avx2(int nb) { return VecAvx2::mr(nb); }
 
 const IsaKernels kAvx2 = {"cpu.avx2",   VecAvx2::kLanes, VecAvx2::kMaxNb,
-                            conv_mr_avx2, conv_avx2,       depthwise_avx2,
+                            conv_mr_avx2, conv_avx2, nullptr,       depthwise_avx2,
                             max_pool_avx2, pad_channels_avx2};
 
 }  // namespace

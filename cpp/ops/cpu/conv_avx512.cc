@@ -15,7 +15,7 @@ void conv_avx512(const ConvPlan& p, const RunArgs& a, int64_t begin, int64_t end
 int conv_mr_avx512(int nb) { return VecAvx512::mr(nb); }
 
 const IsaKernels kAvx512 = {"cpu.avx512",   VecAvx512::kLanes, VecAvx512::kMaxNb,
-                            conv_mr_avx512, conv_avx512,       depthwise_avx512,
+                            conv_mr_avx512, conv_avx512, conv_direct_avx512,       depthwise_avx512,
                             max_pool_avx512, pad_channels_avx512};
 
 }  // namespace

@@ -21,6 +21,12 @@ namespace cpu {
 
 constexpr int kConvMaxTaps = 64;  // k_h * k_w limit; the backend declines larger filters
 constexpr int kConvMaxRows = 12;  // largest conv tile height over all instruction sets
+// Limits of the pixel-vectorised direct conv (IsaKernels::conv_direct): input channels, output
+// channels, filter height, stride_w (1 or 2, dilation 1) and split-plane width in floats.
+constexpr int kConvDirectMaxIc = 4;
+constexpr int kConvDirectMaxOc = 24;
+constexpr int kConvDirectMaxKh = 7;
+constexpr int kConvDirectMaxPlaneW = 256;
 
 // Geometry of one conv / depthwise node; pad_* is TFLite's implicit padding before.
 struct ConvGeometry {
@@ -56,12 +62,19 @@ struct ConvPlan {
   const float* weights = nullptr;  // packed, see above; group g starts at g * nb * lanes * K
   const float* bias = nullptr;     // padded
   const float* zeros = nullptr;    // >= in_c zero floats, stands in for padded taps
+  // Direct conv (IsaKernels::conv_direct; items are output rows, n * out_h + oy):
+  bool direct = false;
+  int direct_oc = 0;       // accumulators per pixel: 8, 16 or 24 (>= out_c)
+  int direct_plane_w = 0;  // floats per split input plane, a multiple of 16
+  const float* direct_weights = nullptr;  // [kh][kw][ic][direct_oc], zero past out_c
   int64_t pixels() const { return static_cast<int64_t>(g.batch) * g.out_h * g.out_w; }
   int64_t tiles() const {
     return pointwise ? (pixels() + mr - 1) / mr
                      : static_cast<int64_t>(g.batch) * g.out_h * tiles_per_row;
   }
-  int64_t items() const { return tiles() * groups; }  // item = tile * groups + group
+  int64_t items() const {  // item = tile * groups + group (direct: output row)
+    return direct ? static_cast<int64_t>(g.batch) * g.out_h : tiles() * groups;
+  }
 };
 
 struct DwPlan {
@@ -93,6 +106,8 @@ struct IsaKernels {
   int (*conv_mr)(int nb);  // tile rows for a group width
   // Computes conv work items [begin, end) (see ConvPlan::items).
   void (*conv)(const ConvPlan& p, const RunArgs& a, int64_t begin, int64_t end);
+  // Null, or computes direct-conv output rows [begin, end) of a plan with `direct` set.
+  void (*conv_direct)(const ConvPlan& p, const RunArgs& a, int64_t begin, int64_t end);
   // Computes depthwise output rows [begin, end) (see DwPlan::rows).
   void (*depthwise)(const DwPlan& p, const RunArgs& a, int64_t begin, int64_t end);
   // Computes max-pool output rows [begin, end) (see PoolPlan::rows).
@@ -108,6 +123,8 @@ const IsaKernels* isa_kernels_avx512();
 const IsaKernels* isa_kernels_avx2();
 const IsaKernels* isa_kernels_generic();
 
+// Direct conv, defined in conv_direct_avx512.cc (only where AVX-512 is compiled in).
+void conv_direct_avx512(const ConvPlan& p, const RunArgs& a, int64_t begin, int64_t end);
 // Depthwise entry points, defined in depthwise_<isa>.cc (only where the ISA is compiled in).
 void depthwise_avx512(const DwPlan& p, const RunArgs& a, int64_t begin, int64_t end);
 void depthwise_avx2(const DwPlan& p, const RunArgs& a, int64_t begin, int64_t end);
