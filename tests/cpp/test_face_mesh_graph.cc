@@ -7,6 +7,7 @@
 #define FMN_TEST_MAIN
 #include "testing.h"
 
+#include <cctype>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
