@@ -189,9 +189,26 @@ class CpuConvKernel : public Kernel {
       p.mr = (g.out_w + p.tiles_per_row - 1) / p.tiles_per_row;
     }
 
-    // Pack [oc][kh][kw][ic] into groups of [K][nb_g * lanes].
     const int64_t k_total = static_cast<int64_t>(g.k_h) * g.k_w * g.in_c;
     const float* filter = ctx.inputs[1].f32();
+    // Few input channels: the pixel-vectorised direct conv, weights as [kh][kw][ic][direct_oc].
+    const int direct_w = ((g.out_w + 15) / 16 * 16 + (g.k_w - 1) / std::max(g.stride_w, 1) + 15) /
+                         16 * 16;
+    if (isa_->conv_direct && g.in_c <= cpu::kConvDirectMaxIc && g.out_c <= cpu::kConvDirectMaxOc &&
+        g.k_h <= cpu::kConvDirectMaxKh && g.dil_h == 1 && g.dil_w == 1 &&
+        (g.stride_w == 1 || g.stride_w == 2) && direct_w <= cpu::kConvDirectMaxPlaneW &&
+        g.out_w >= 16) {
+      p.direct = true;
+      p.direct_oc = g.out_c <= 8 ? 8 : g.out_c <= 16 ? 16 : 24;
+      p.direct_plane_w = direct_w;
+      direct_weights_.assign(static_cast<size_t>(k_total) * p.direct_oc, 0.f);
+      for (int64_t k = 0; k < k_total; ++k)
+        for (int oc = 0; oc < g.out_c; ++oc)
+          direct_weights_.data()[k * p.direct_oc + oc] = filter[oc * k_total + k];
+      p.direct_weights = direct_weights_.data();
+    }
+
+    // Pack [oc][kh][kw][ic] into groups of [K][nb_g * lanes].
     weights_.assign(static_cast<size_t>(panels) * lanes * k_total, 0.f);
     for (int grp = 0; grp < p.groups; ++grp) {
       const int nbg = grp == p.groups - 1 ? p.last_nb : p.nb;
@@ -213,19 +230,20 @@ class CpuConvKernel : public Kernel {
     p.weights = weights_.data();
     p.bias = bias_.data();
     p.zeros = zeros_.data();
-    macs_per_item_ = static_cast<int64_t>(p.mr) * p.nb * lanes * k_total;
+    macs_per_item_ = p.direct ? static_cast<int64_t>(g.out_w) * p.direct_oc * k_total
+                              : static_cast<int64_t>(p.mr) * p.nb * lanes * k_total;
     return 0;
   }
 
   void run(const NodeArgs& a, ThreadPool* pool) const override {
     const RunArgs ra = run_args(a, plan_.ep.has_residual);
     const int64_t items = plan_.items();
+    const auto fn = plan_.direct ? isa_->conv_direct : isa_->conv;
     if (pool && pool->size() > 1 && items > 1) {
       const int64_t grain = std::max<int64_t>(1, kMinMacsPerChunk / std::max<int64_t>(1, macs_per_item_));
-      pool->parallel_for(
-          items, [&](int64_t b, int64_t e, int) { isa_->conv(plan_, ra, b, e); }, grain);
+      pool->parallel_for(items, [&](int64_t b, int64_t e, int) { fn(plan_, ra, b, e); }, grain);
     } else {
-      isa_->conv(plan_, ra, 0, items);
+      fn(plan_, ra, 0, items);
     }
   }
 
@@ -234,7 +252,7 @@ class CpuConvKernel : public Kernel {
  private:
   const IsaKernels* isa_;
   ConvPlan plan_;
-  AlignedFloats weights_, bias_, alpha_, zeros_;
+  AlignedFloats weights_, bias_, alpha_, zeros_, direct_weights_;
   int64_t macs_per_item_ = 1;
 };
 
