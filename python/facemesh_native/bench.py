@@ -120,7 +120,8 @@ def bench_models(args) -> dict:
             for batch in args.batch:
                 x = np.random.default_rng(0).uniform(lo, hi, (batch, size, size, 3)).astype(np.float32)
                 ours = Model(name, num_threads=threads, device=args.device,
-                             allow_software=args.allow_software, max_batch=max(args.batch))
+                             allow_software=args.allow_software, max_batch=max(args.batch),
+                             precision=args.precision)
                 fns = [lambda: ours.run([x])]
                 if have_litert:
                     lr = _litert_runner(name, threads, batch)
@@ -229,7 +230,7 @@ def bench_pipeline(args) -> dict:
         rgb = cv2.imread(os.path.join(_data_dir(), image), cv2.IMREAD_COLOR)[:, :, ::-1].copy()
         with FaceMesh(static_image_mode=static, max_num_faces=max_faces, refine_landmarks=refine,
                       device=args.device, num_threads=args.threads,
-                      allow_software=args.allow_software) as m:
+                      allow_software=args.allow_software, precision=args.precision) as m:
             for _ in range(args.warmup):
                 m.process(rgb)
             ts = []
@@ -258,6 +259,8 @@ def main(argv=None) -> int:
     m.add_argument("--device", default="cpu", help="cpu, gl, gl:N, gpu or auto")
     m.add_argument("--allow-software", action="store_true",
                    help="let --device gl use a software rasterizer (correctness only)")
+    m.add_argument("--precision", default="fp32", choices=["fp32", "fp16"],
+                   help="GPU storage precision")
     m.add_argument("--json", help="also write the results to this file")
     pl = sub.add_parser("pipeline", help="whole FaceMesh: ours vs mediapipe 0.10.21")
     pl.add_argument("--iters", type=int, default=100)
@@ -266,6 +269,8 @@ def main(argv=None) -> int:
     pl.add_argument("--allow-software", action="store_true",
                     help="let --device gl use a software rasterizer (correctness only)")
     pl.add_argument("--threads", type=int, default=None, help="native threads (default: all)")
+    pl.add_argument("--precision", default="fp32", choices=["fp32", "fp16"],
+                    help="GPU storage precision")
     pl.add_argument("--mediapipe-python", help="interpreter that can import mediapipe 0.10.21")
     pl.add_argument("--json", help="also write the results to this file")
     args = p.parse_args(argv)
