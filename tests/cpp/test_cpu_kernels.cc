@@ -273,6 +273,31 @@ TEST(depthwise_random_shapes) {
   }
 }
 
+// Few input channels and rows of >= 16 output pixels: the AVX-512 pixel-vectorised direct conv
+// (other levels, and out_c 9..16, use the tiled GEMM), over its limits: in_c <= 4,
+// out_c <= 24, k_h <= 7, stride_w 1 or 2, with partial 16-pixel blocks, padded rows and
+// columns and every epilogue.
+TEST(conv_few_input_channels_random) {
+  std::mt19937 rng(71);
+  fmn::ThreadPool pool(2);
+  for (int iter = 0; iter < 60; ++iter) {
+    ConvCase c;
+    c.n = 1 + static_cast<int>(rng() % 2);
+    c.h = 1 + static_cast<int>(rng() % 12);
+    c.w = 16 + static_cast<int>(rng() % 60);
+    c.ic = 1 + static_cast<int>(rng() % 4);
+    c.oc = 1 + static_cast<int>(rng() % 24);
+    static const int ks[] = {1, 2, 3, 5, 7};
+    c.kh = ks[rng() % 5];
+    c.kw = rng() % 4 == 0 ? ks[rng() % 5] : c.kh;
+    c.sh = 1 + static_cast<int>(rng() % 2);
+    c.sw = c.w >= 32 && rng() % 2 ? 2 : 1;
+    c.pad = rng() % 2 ? Padding::kSame : Padding::kValid;
+    randomize_epilogue(c, rng);
+    check_conv_case(c, rng, &pool);
+  }
+}
+
 // The layer shapes of face_landmark and face_detection_short_range.
 TEST(model_layer_shapes) {
   std::mt19937 rng(5);
@@ -461,7 +486,8 @@ TEST(pad_channels_after) {
     const int n = 1 + static_cast<int>(rng() % 2), h = 1 + static_cast<int>(rng() % 9),
               w = 1 + static_cast<int>(rng() % 9);
     std::vector<int32_t> pads = {0, 0, 0, 0, 0, 0, 0, ch.second - ch.first};
-    std::vector<float> input = random_vec(rng, static_cast<size_t>(n) * h * w * ch.first, -2.f, 2.f);
+    std::vector<float> input =
+        random_vec(rng, static_cast<size_t>(n) * h * w * ch.first, -2.f, 2.f);
     OperatorDef op;
     op.builtin_code = fmn::builtin::kPad;
     OpContext ctx;

@@ -6,7 +6,7 @@
 // tap (kh, kw) of 16 adjacent output pixels is one contiguous load at j = ox + kw / stride_w
 // of plane par = kw % stride_w. Every output channel's accumulator stays in a register
 // (OC <= 24), so no lane is wasted on channel padding. The 16 x OC results are transposed to
-// NHWC through a small buffer and finished with the shared epilogue.
+// NHWC in registers and finished with the shared epilogue.
 #include "ops/cpu/cpu_kernels.h"
 
 #if defined(__AVX512F__) && defined(__FMA__)
@@ -20,6 +20,42 @@ namespace cpu {
 namespace {
 
 constexpr int kRing = kConvDirectMaxKh + 1;  // cached input rows (slot = iy % kRing)
+
+// Full-mask forms of the shuffles: the same instructions, and GCC 12 does not warn about an
+// undefined pass-through operand.
+FMN_VEC_INLINE __m512 unpacklo(__m512 a, __m512 b) {
+  return _mm512_mask_unpacklo_ps(a, 0xFFFF, a, b);
+}
+FMN_VEC_INLINE __m512 unpackhi(__m512 a, __m512 b) {
+  return _mm512_mask_unpackhi_ps(a, 0xFFFF, a, b);
+}
+#define FMN_SHUF_PS(a, b, imm) _mm512_mask_shuffle_ps((a), 0xFFFF, (a), (b), (imm))
+#define FMN_SHUF_F32X4(a, b, imm) _mm512_mask_shuffle_f32x4((a), 0xFFFF, (a), (b), (imm))
+
+// In-place 16 x 16 transpose: afterwards r[i] holds lane i of the original r[0..15].
+FMN_VEC_INLINE void transpose16(__m512* r) {
+  __m512 t[16];
+  for (int i = 0; i < 16; i += 2) {
+    t[i] = unpacklo(r[i], r[i + 1]);
+    t[i + 1] = unpackhi(r[i], r[i + 1]);
+  }
+  for (int i = 0; i < 16; i += 4) {
+    r[i] = FMN_SHUF_PS(t[i], t[i + 2], 0x44);
+    r[i + 1] = FMN_SHUF_PS(t[i], t[i + 2], 0xEE);
+    r[i + 2] = FMN_SHUF_PS(t[i + 1], t[i + 3], 0x44);
+    r[i + 3] = FMN_SHUF_PS(t[i + 1], t[i + 3], 0xEE);
+  }
+  for (int i = 0; i < 4; ++i) {
+    t[i] = FMN_SHUF_F32X4(r[i], r[i + 4], 0x88);
+    t[i + 4] = FMN_SHUF_F32X4(r[i], r[i + 4], 0xDD);
+    t[i + 8] = FMN_SHUF_F32X4(r[i + 8], r[i + 12], 0x88);
+    t[i + 12] = FMN_SHUF_F32X4(r[i + 8], r[i + 12], 0xDD);
+  }
+  for (int i = 0; i < 8; ++i) {
+    r[i] = FMN_SHUF_F32X4(t[i], t[i + 8], 0x88);
+    r[i + 8] = FMN_SHUF_F32X4(t[i], t[i + 8], 0xDD);
+  }
+}
 
 // Output rows [begin, end) (row = n * out_h + oy). OC: accumulators per pixel block, >= out_c.
 template <int OC>
@@ -35,10 +71,9 @@ void conv_direct_rows(const ConvPlan& p, const RunArgs& ra, int64_t begin, int64
   alignas(64) float planes[kRing * kConvDirectMaxIc * 2 * kConvDirectMaxPlaneW];
   int64_t slot_row[kRing];  // n * in_h + iy held by each slot, or -1
   for (int i = 0; i < kRing; ++i) slot_row[i] = -1;
-  alignas(64) float tmp[OC * 16];
+  alignas(64) float tmp[(OC + 15) / 16 * 16 * 16];
   const int plane_floats = ic_n * s * wp;
   const __m512i lane = _mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
-  const __m512i tr_idx = _mm512_mullo_epi32(lane, _mm512_set1_epi32(16));
 
   auto fill = [&](int64_t n, int iy) -> const float* {
     const int64_t key = n * g.in_h + iy;
@@ -90,16 +125,24 @@ void conv_direct_rows(const ConvPlan& p, const RunArgs& ra, int64_t begin, int64
           }
         }
       }
-      FMN_UNROLL for (int o = 0; o < OC; ++o) _mm512_store_ps(tmp + o * 16, acc[o]);
+      // Channel blocks of 16 (the last zero-padded), transposed to one vector per pixel.
+      constexpr int kBlocks = (OC + 15) / 16;
+      FMN_UNROLL for (int b = 0; b < kBlocks; ++b) {
+        FMN_UNROLL for (int i = 0; i < 16; ++i)
+          _mm512_store_ps(tmp + (b * 16 + i) * 16, b * 16 + i < OC ? acc[b * 16 + i] : V::zero());
+      }
       const int nq = g.out_w - ox0 < 16 ? g.out_w - ox0 : 16;
-      for (int q = 0; q < nq; ++q) {
-        const int64_t o = static_cast<int64_t>(ox0 + q) * out_c;
-        for (int c0 = 0; c0 < out_c; c0 += 16) {
-          const int nc = out_c - c0 < 16 ? out_c - c0 : 16;
-          const Reg v = _mm512_mask_i32gather_ps(
-              _mm512_setzero_ps(), V::mask(nc),
-              _mm512_add_epi32(tr_idx, _mm512_set1_epi32(c0 * 16 + q)), tmp, 4);
-          finish_store<V>(v, ep, er, rrow ? rrow + o + c0 : nullptr, c0, nc, orow + o + c0);
+      FMN_UNROLL for (int b = 0; b < kBlocks; ++b) {
+        const int c0 = b * 16;
+        if (c0 >= out_c) break;
+        const int nc = out_c - c0 < 16 ? out_c - c0 : 16;
+        Reg r[16];
+        FMN_UNROLL for (int i = 0; i < 16; ++i) r[i] = _mm512_load_ps(tmp + (c0 + i) * 16);
+        transpose16(r);
+        FMN_UNROLL for (int q = 0; q < 16; ++q) {
+          if (q >= nq) break;
+          const int64_t o = static_cast<int64_t>(ox0 + q) * out_c + c0;
+          finish_store<V>(r[q], ep, er, rrow ? rrow + o : nullptr, c0, nc, orow + o);
         }
       }
     }
@@ -107,6 +150,9 @@ void conv_direct_rows(const ConvPlan& p, const RunArgs& ra, int64_t begin, int64
 }
 
 }  // namespace
+
+#undef FMN_SHUF_PS
+#undef FMN_SHUF_F32X4
 
 void conv_direct_avx512(const ConvPlan& p, const RunArgs& a, int64_t begin, int64_t end) {
   switch (p.direct_oc) {

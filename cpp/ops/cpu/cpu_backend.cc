@@ -191,15 +191,18 @@ class CpuConvKernel : public Kernel {
 
     const int64_t k_total = static_cast<int64_t>(g.k_h) * g.k_w * g.in_c;
     const float* filter = ctx.inputs[1].f32();
-    // Few input channels: the pixel-vectorised direct conv, weights as [kh][kw][ic][direct_oc].
+    // Few input channels, and out_c wastes vector lanes in the GEMM's channel panels (1..8 or
+    // 17..24 channels; at 16 the GEMM wastes nothing and is faster): the pixel-vectorised
+    // direct conv, weights as [kh][kw][ic][direct_oc].
+    const int direct_oc = g.out_c <= 8 ? 8 : g.out_c <= 16 ? 16 : 24;
     const int direct_w = ((g.out_w + 15) / 16 * 16 + (g.k_w - 1) / std::max(g.stride_w, 1) + 15) /
                          16 * 16;
     if (isa_->conv_direct && g.in_c <= cpu::kConvDirectMaxIc && g.out_c <= cpu::kConvDirectMaxOc &&
         g.k_h <= cpu::kConvDirectMaxKh && g.dil_h == 1 && g.dil_w == 1 &&
         (g.stride_w == 1 || g.stride_w == 2) && direct_w <= cpu::kConvDirectMaxPlaneW &&
-        g.out_w >= 16) {
+        g.out_w >= 16 && direct_oc < panels * lanes) {
       p.direct = true;
-      p.direct_oc = g.out_c <= 8 ? 8 : g.out_c <= 16 ? 16 : 24;
+      p.direct_oc = direct_oc;
       p.direct_plane_w = direct_w;
       direct_weights_.assign(static_cast<size_t>(k_total) * p.direct_oc, 0.f);
       for (int64_t k = 0; k < k_total; ++k)

@@ -96,6 +96,21 @@ void depthwise_rows(const DwPlan& p, const RunArgs& ra, int64_t begin, int64_t e
       auto border = [&](int ox) {
         const int ix0 = ox * g.stride_w - g.pad_left;
         Reg acc = bias;
+        if constexpr (kFixed) {
+          // Compile-time taps, so the filter stays in registers.
+          FMN_UNROLL for (int kh = 0; kh < KH; ++kh) {
+            if (kh < kh_lo || kh >= kh_hi) continue;
+            const float* irow = ibase + (iy0 + kh * g.dil_h) * row_stride;
+            FMN_UNROLL for (int kw = 0; kw < KW; ++kw) {
+              const int ix = ix0 + kw * g.dil_w;
+              if (ix < 0 || ix >= g.in_w) continue;
+              acc = V::fma(load_part<V>(irow + ix * pix_stride, nc), wr[kh * KW + kw], acc);
+            }
+          }
+          finish_store<V>(acc, ep, er, rrow ? rrow + ox * pix_stride + c0 : nullptr, c0, nc,
+                          orow + ox * pix_stride + c0);
+          return;
+        }
         for (int kh = kh_lo; kh < kh_hi; ++kh) {
           const float* irow = ibase + (iy0 + kh * g.dil_h) * row_stride;
           for (int kw = 0; kw < kw_n; ++kw) {
