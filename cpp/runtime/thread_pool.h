@@ -3,7 +3,9 @@
 // Contract: parallel_for(n, fn) calls fn(begin, end, worker) over disjoint ranges covering
 // [0, n) and returns when all calls are done. `worker` is in [0, size()) and identifies the
 // calling thread, so callers may index per-worker scratch. The caller's thread takes part as
-// worker 0. Calls from inside fn run serially on the calling worker (no nested parallelism).
+// worker 0. Chunks are claimed dynamically: one worker may run several chunks in sequence
+// (e.g. when another thread is descheduled), never two at once. Calls from inside fn run
+// serially on the calling worker (no nested parallelism).
 // Threads are created once, in the constructor; parallel_for does not allocate.
 #pragma once
 
