@@ -70,7 +70,8 @@ void GraphPlan::index(std::vector<int>* producer) const {
   }
 }
 
-GraphPlan::GraphPlan(const ModelDef& model, bool fuse, size_t max_folded_bytes)
+GraphPlan::GraphPlan(const ModelDef& model, bool fuse, size_t max_folded_bytes,
+                     bool narrow_residuals)
     : tensors_(model.tensors), inputs_(model.inputs), outputs_(model.outputs) {
   const size_t num_tensors = tensors_.size();
   auto check_id = [&](int32_t id, const char* what) {
@@ -141,10 +142,39 @@ GraphPlan::GraphPlan(const ModelDef& model, bool fuse, size_t max_folded_bytes)
   for (int32_t id : outputs_)
     if (producer[id] < 0 && !is_input_[id] && !constant_[id])
       throw ModelError("tflite: graph output '" + tensors_[id].name + "' is never written");
-  if (fuse) fuse_epilogues();
+  if (fuse) fuse_epilogues(narrow_residuals);
 }
 
-void GraphPlan::fuse_epilogues() {
+int32_t GraphPlan::channel_pad_source(const PlannedNode& pad) const {
+  if (pad.op.builtin_code != builtin::kPad || pad.inputs.size() != 2 || pad.outputs.size() != 1)
+    return -1;
+  const int32_t x = pad.inputs[0], paddings = pad.inputs[1], y = pad.outputs[0];
+  if (x < 0 || paddings < 0 || !constant_[paddings]) return -1;
+  if (tensors_[x].type != TensorType::kFloat32 || tensors_[y].type != TensorType::kFloat32)
+    return -1;
+  const std::vector<int32_t>& xs = tensors_[x].shape;
+  const std::vector<int32_t>& ys = tensors_[y].shape;
+  if (xs.size() != 4 || ys.size() != 4 || xs[0] != ys[0] || xs[1] != ys[1] || xs[2] != ys[2] ||
+      xs[3] < 1 || ys[3] <= xs[3])
+    return -1;
+  if (num_elements(paddings) != 8) return -1;
+  int64_t pads[8];
+  const TensorType pt = tensors_[paddings].type;
+  for (int i = 0; i < 8; ++i) {
+    if (pt == TensorType::kInt32)
+      pads[i] = static_cast<const int32_t*>(constant_[paddings])[i];
+    else if (pt == TensorType::kInt64)
+      pads[i] = static_cast<const int64_t*>(constant_[paddings])[i];
+    else
+      return -1;
+  }
+  for (int i = 0; i < 7; ++i)
+    if (pads[i] != 0) return -1;
+  if (pads[7] != ys[3] - xs[3]) return -1;
+  return x;
+}
+
+void GraphPlan::fuse_epilogues(bool narrow_residuals) {
   const size_t num_tensors = tensors_.size();
   std::vector<int> producer;
   index(&producer);
@@ -204,7 +234,19 @@ void GraphPlan::fuse_epilogues() {
           tensors_[add.outputs[0]].shape == out_shape) {
         conv.epilogue.has_residual = true;
         if (conv.inputs.size() < 3) conv.inputs.push_back(-1);
-        conv.inputs.push_back(other);
+        int32_t residual = other;
+        // A channel PAD read only by this ADD: read its input, the rest counts as zero. Its
+        // input is ready too: it was produced before the PAD, which precedes the conv.
+        const int pad = producer[other];
+        if (narrow_residuals && pad >= 0 && !dead[pad] && sole_consumer(other) == c) {
+          const int32_t src = channel_pad_source(nodes_[pad]);
+          if (src >= 0) {
+            residual = src;
+            conv.epilogue.residual_channels = tensors_[src].shape[3];
+            dead[pad] = true;
+          }
+        }
+        conv.inputs.push_back(residual);
         activation_range(add.op.options.activation, &conv.epilogue.post_lo, &conv.epilogue.post_hi);
         allow_prelu = add.op.options.activation == Activation::kNone;
         conv.outputs[0] = add.outputs[0];

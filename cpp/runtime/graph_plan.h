@@ -10,7 +10,11 @@
 //     graph output is produced;
 //   - with `fuse`, folds CONV_2D / DEPTHWISE_CONV_2D + ADD / PRELU / RELU(6) into the conv's
 //     Epilogue (runtime/kernel.h), first hoisting an ADD operand's producer above the conv
-//     when that is legal, so that the ADD can fold.
+//     when that is legal, so that the ADD can fold;
+//   - with `fuse` and `narrow_residuals`, when a fused residual is a PAD that only appends zero
+//     channels to an NHWC tensor x (same N, H, W; no other reader; not a graph output), reads x
+//     itself with Epilogue::residual_channels = x's channels and drops the PAD (backends must
+//     support residual_channels: the CPU kernels do, the GL ones do not).
 // Nodes come out in a valid execution order. Throws ModelError naming the problem. Backends
 // then choose kernels, plan memory and prepare; an Epilogue's prelu_alpha points into this
 // plan's storage, so a backend keeps its GraphPlan alive as long as its kernels.
@@ -35,7 +39,8 @@ struct PlannedNode {
 class GraphPlan {
  public:
   // max_folded_bytes bounds the memory a folded constant expression may take.
-  GraphPlan(const ModelDef& model, bool fuse, size_t max_folded_bytes = size_t{256} << 20);
+  GraphPlan(const ModelDef& model, bool fuse, size_t max_folded_bytes = size_t{256} << 20,
+            bool narrow_residuals = false);
   GraphPlan(const GraphPlan&) = delete;
   GraphPlan& operator=(const GraphPlan&) = delete;
 
@@ -62,7 +67,10 @@ class GraphPlan {
  private:
   void* add_constant(size_t tensor, const void* src, size_t bytes);
   void index(std::vector<int>* producer) const;  // throws on read-before-write / double write
-  void fuse_epilogues();
+  void fuse_epilogues(bool narrow_residuals);
+  // The input of a PAD node that only appends zero channels to an NHWC float tensor of the
+  // same N, H, W, or -1.
+  int32_t channel_pad_source(const PlannedNode& pad) const;
 
   std::vector<TensorDef> tensors_;
   std::vector<PlannedNode> nodes_;

@@ -86,7 +86,7 @@ const TensorInfo& Interpreter::tensor_info(const std::string& name) const {
 
 void Interpreter::build_plan(ModelDef model) {
   // Validation, constants, folding and fusion: shared with the GPU backends (graph_plan.h).
-  plan_.reset(new GraphPlan(model, options_.fuse, kMaxArenaBytes));
+  plan_.reset(new GraphPlan(model, options_.fuse, kMaxArenaBytes, /*narrow_residuals=*/true));
   model.buffers.clear();
   model.buffers.shrink_to_fit();
   const size_t num_tensors = plan_->tensors().size();

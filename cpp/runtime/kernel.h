@@ -54,12 +54,18 @@ struct NodeArgs {
 // Applied per output element, in this order, after conv + bias:
 //   y = clamp(y, act_lo, act_hi)            (the conv's own fused activation)
 //   y = y + residual[same NHWC index]       (when has_residual: a following ADD's other operand,
-//                                            passed as the node's extra input at index 3)
+//                                            passed as the node's extra input at index 3;
+//                                            with residual_channels > 0 the residual is
+//                                            [n, oh, ow, residual_channels] and channels
+//                                            >= residual_channels add zero)
 //   y = y >= 0 ? y : prelu_alpha[c] * y     (when prelu_alpha: a following PRELU whose alpha
 //                                            varies only along channels; constant, oc floats)
 //   y = clamp(y, post_lo, post_hi)          (the fused ADD's own activation; +-inf if none)
 struct Epilogue {
   bool has_residual = false;
+  // 0: the residual has the output's channel count; else it has this many channels (< oc)
+  // and the rest count as zero.
+  int residual_channels = 0;
   const float* prelu_alpha = nullptr;
   float post_lo = -std::numeric_limits<float>::infinity();
   float post_hi = std::numeric_limits<float>::infinity();

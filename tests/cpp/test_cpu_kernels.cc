@@ -54,15 +54,17 @@ struct ConvCase {
   Padding pad = Padding::kSame;
   Activation act = Activation::kNone;
   bool bias = true, residual = false, prelu = false;
+  int res_c = 0;  // Epilogue::residual_channels (0: the residual has every output channel)
   float post_lo = -kInf, post_hi = kInf;
 
   std::string str() const {
     char buf[256];
     std::snprintf(buf, sizeof buf,
-                  "%s n%d %dx%dx%d->%d k%dx%d s%d,%d d%d,%d %s act%d bias%d res%d prelu%d post[%g,%g]",
+                  "%s n%d %dx%dx%d->%d k%dx%d s%d,%d d%d,%d %s act%d bias%d res%d/%d prelu%d "
+                  "post[%g,%g]",
                   depthwise ? "dw" : "conv", n, h, w, ic, oc, kh, kw, sh, sw, dh, dw,
                   pad == Padding::kSame ? "SAME" : "VALID", static_cast<int>(act), bias, residual,
-                  prelu, post_lo, post_hi);
+                  res_c, prelu, post_lo, post_hi);
     return buf;
   }
 };
@@ -112,6 +114,19 @@ void check_conv_case(const ConvCase& c, std::mt19937& rng, fmn::ThreadPool* pool
   std::vector<float> bias = random_vec(rng, static_cast<size_t>(oc), -1.f, 1.f);
   const size_t out_elems = static_cast<size_t>(c.n) * oh * ow * oc;
   std::vector<float> residual = random_vec(rng, out_elems, -2.f, 2.f);
+  // A narrow residual: [n, oh, ow, res_c]; `residual` then holds it zero-padded to oc channels,
+  // the operand an unfused ADD of the channel PAD would see.
+  const int res_c = c.residual ? c.res_c : 0;
+  std::vector<float> narrow;
+  if (res_c > 0) {
+    const size_t pixels = out_elems / static_cast<size_t>(oc);
+    narrow.resize(pixels * static_cast<size_t>(res_c));
+    for (size_t px = 0; px < pixels; ++px)
+      for (int ch = 0; ch < oc; ++ch) {
+        float& v = residual[px * oc + ch];
+        if (ch < res_c) narrow[px * res_c + ch] = v; else v = 0.f;
+      }
+  }
   std::vector<float> alpha = random_vec(rng, static_cast<size_t>(oc), -0.5f, 1.5f);
 
   OperatorDef op;
@@ -144,10 +159,23 @@ void check_conv_case(const ConvCase& c, std::mt19937& rng, fmn::ThreadPool* pool
   ctx.epilogue.post_hi = c.post_hi;
   ctx.outputs = {out};
 
+  // The reference on the full-width (zero-padded) residual is the expected result; with a
+  // narrow residual the reference on it must agree exactly.
   std::unique_ptr<fmn::Kernel> ref = fmn::create_reference_kernel(ctx);
   const size_t ref_scratch = ref->prepare(ctx);
   bool guard = true;
   const std::vector<float> want = run_kernel(*ref, ref_scratch, ctx, out_elems, nullptr, &guard);
+  if (res_c > 0) {
+    ctx.inputs[3] =
+        TensorView{fmn::TensorType::kFloat32, {c.n, oh, ow, res_c}, narrow.data(), false};
+    ctx.epilogue.residual_channels = res_c;
+    std::unique_ptr<fmn::Kernel> ref_narrow = fmn::create_reference_kernel(ctx);
+    const size_t s = ref_narrow->prepare(ctx);
+    const std::vector<float> got = run_kernel(*ref_narrow, s, ctx, out_elems, nullptr, &guard);
+    bool same = true;
+    for (size_t i = 0; i < out_elems; ++i) same = same && got[i] == want[i];
+    if (!same) fmn_test::fail(__FILE__, __LINE__, "reference narrow residual differs: " + c.str());
+  }
   float max_abs = 0.f;
   for (float v : want) max_abs = std::max(max_abs, std::fabs(v));
   const float tol = 1e-5f * max_abs + 1e-6f;
@@ -340,6 +368,100 @@ TEST(model_layer_shapes) {
   dw5.depthwise = true;
   dw5.residual = true;
   check_conv_case(dw5, rng, &pool);
+}
+
+// Narrow residuals (Epilogue::residual_channels: the fused ADD of a channel PAD, reading the
+// PAD's input) on every conv path: tiled GEMM, pointwise (fixed and runtime K), depthwise with
+// fixed and runtime filter sizes, and the AVX-512 direct conv; residual widths below, at and
+// across vector-lane boundaries.
+TEST(narrow_residual_random) {
+  std::mt19937 rng(4242);
+  fmn::ThreadPool pool(2);
+  for (int iter = 0; iter < 200; ++iter) {
+    ConvCase c;
+    const int kind = iter % 4;  // 0 conv, 1 pointwise, 2 depthwise, 3 few input channels
+    c.n = 1 + static_cast<int>(rng() % 2);
+    c.h = 1 + static_cast<int>(rng() % 12);
+    c.w = kind == 3 ? 16 + static_cast<int>(rng() % 40) : 1 + static_cast<int>(rng() % 14);
+    c.ic = kind == 3 ? 1 + static_cast<int>(rng() % 4) : 1 + static_cast<int>(rng() % 70);
+    if (kind == 1 && iter % 8 == 1) c.ic = 16 + 8 * static_cast<int>(rng() % 3);
+    c.oc = kind == 3 ? 2 + static_cast<int>(rng() % 23) : 2 + static_cast<int>(rng() % 90);
+    c.depthwise = kind == 2;
+    if (c.depthwise && c.ic < 2) c.ic = 2;
+    static const int ks[] = {3, 5, 1, 2, 3};
+    c.kh = kind == 1 ? 1 : ks[rng() % 5];
+    c.kw = kind == 1 ? 1 : rng() % 4 == 0 ? ks[rng() % 5] : c.kh;
+    c.sh = kind == 1 ? 1 : 1 + static_cast<int>(rng() % 2);
+    c.sw = kind == 1 ? 1 : kind == 3 ? (c.w >= 32 && rng() % 2 ? 2 : 1) : c.sh;
+    c.pad = kind == 1 || rng() % 2 ? Padding::kSame : Padding::kValid;
+    randomize_epilogue(c, rng);
+    c.residual = true;
+    const int oc = c.depthwise ? c.ic : c.oc;
+    c.res_c = 1 + static_cast<int>(rng() % static_cast<uint32_t>(oc - 1));
+    check_conv_case(c, rng, &pool);
+  }
+  // The detector's shapes: a 1x1 conv 24 -> 28 over a 3-channel-PAD residual, 16x16 depthwise
+  // blocks of 88 -> 96, and the first layers' direct conv with a narrow residual.
+  ConvCase pw;
+  pw.h = pw.w = 64;
+  pw.ic = 24;
+  pw.oc = 28;
+  pw.kh = pw.kw = 1;
+  pw.residual = true;
+  pw.res_c = 24;
+  pw.post_lo = 0.f;
+  check_conv_case(pw, rng, &pool);
+  ConvCase wide = pw;
+  wide.h = wide.w = 16;
+  wide.ic = 88;
+  wide.oc = 96;
+  wide.res_c = 88;
+  check_conv_case(wide, rng, &pool);
+  ConvCase dw;
+  dw.depthwise = true;
+  dw.h = dw.w = 32;
+  dw.ic = 40;
+  dw.kh = dw.kw = 5;
+  dw.residual = true;
+  dw.res_c = 33;
+  dw.prelu = true;
+  check_conv_case(dw, rng, &pool);
+  ConvCase direct;
+  direct.h = direct.w = 64;
+  direct.ic = 3;
+  direct.oc = 24;
+  direct.kh = direct.kw = 5;
+  direct.residual = true;
+  direct.res_c = 17;
+  check_conv_case(direct, rng, &pool);
+}
+
+// An invalid residual_channels (>= out_c, or a residual of the wrong width) is refused.
+TEST(narrow_residual_invalid) {
+  std::vector<float> filter(8 * 4, 0.5f), res(2 * 2 * 8, 1.f);
+  OperatorDef op;
+  op.builtin_code = fmn::builtin::kConv2d;
+  op.options.padding = Padding::kSame;
+  op.options.stride_h = op.options.stride_w = 1;
+  op.options.dilation_h = op.options.dilation_w = 1;
+  OpContext ctx;
+  ctx.op = &op;
+  ctx.op_name = "CONV_2D";
+  ctx.inputs = {TensorView{fmn::TensorType::kFloat32, {1, 2, 2, 4}, nullptr, false},
+                TensorView{fmn::TensorType::kFloat32, {8, 1, 1, 4}, filter.data(), true},
+                TensorView{fmn::TensorType::kFloat32, {8}, nullptr, false},
+                TensorView{fmn::TensorType::kFloat32, {1, 2, 2, 8}, res.data(), false}};
+  ctx.outputs = {TensorView{fmn::TensorType::kFloat32, {1, 2, 2, 8}, nullptr, false}};
+  ctx.epilogue.has_residual = true;
+  ctx.epilogue.residual_channels = 8;  // == out_c
+  CHECK(!fmn::create_cpu_kernel(ctx));
+  CHECK_THROWS(fmn::create_reference_kernel(ctx)->prepare(ctx), fmn::ModelError);
+  ctx.epilogue.residual_channels = 5;  // residual still 8 wide
+  CHECK(!fmn::create_cpu_kernel(ctx));
+  CHECK_THROWS(fmn::create_reference_kernel(ctx)->prepare(ctx), fmn::ModelError);
+  ctx.inputs[3].shape = {1, 2, 2, 5};
+  CHECK(fmn::create_cpu_kernel(ctx) != nullptr);
+  fmn::create_reference_kernel(ctx)->prepare(ctx);
 }
 
 TEST(declines_uncovered_nodes) {

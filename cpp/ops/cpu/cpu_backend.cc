@@ -138,8 +138,13 @@ bool conv_common(const OpContext& ctx, bool depthwise, ConvGeometry* g, cpu::Epi
     if (!is_f32(b) || !b.is_constant || !b.data || b.num_elements() != g->out_c) return false;
   }
   if (ctx.epilogue.has_residual) {
-    if (ctx.inputs.size() < 4 || !is_f32(ctx.inputs[3]) || ctx.inputs[3].shape != out.shape)
+    const int rc = ctx.epilogue.residual_channels;
+    if (rc < 0 || (rc > 0 && rc >= g->out_c)) return false;
+    const std::vector<int32_t> res_shape =
+        rc > 0 ? std::vector<int32_t>{g->batch, g->out_h, g->out_w, rc} : out.shape;
+    if (ctx.inputs.size() < 4 || !is_f32(ctx.inputs[3]) || ctx.inputs[3].shape != res_shape)
       return false;
+    ep->res_c = rc > 0 ? rc : g->out_c;
   }
   if (!act_range(o.activation, &ep->act_lo, &ep->act_hi)) return false;
   ep->has_residual = ctx.epilogue.has_residual;

@@ -43,6 +43,8 @@ struct ConvGeometry {
 struct EpilogueParams {
   float act_lo, act_hi;          // conv's own activation clamp
   bool has_residual = false;     // add residual[same NHWC index]
+  int res_c = 0;                 // residual channels per pixel (its row stride), <= out_c;
+                                 // channels >= res_c add nothing
   const float* alpha = nullptr;  // padded per-channel PReLU slopes, or null
   float post_lo, post_hi;        // clamp after the residual / PReLU
   bool act_clamp = true;         // false when [act_lo, act_hi] is [-inf, inf]
@@ -96,7 +98,7 @@ struct PoolPlan {
 struct RunArgs {
   const float* in = nullptr;
   float* out = nullptr;
-  const float* residual = nullptr;  // same shape as out, when ep.has_residual
+  const float* residual = nullptr;  // [n, out_h, out_w, ep.res_c], when ep.has_residual
 };
 
 struct IsaKernels {

@@ -123,7 +123,12 @@ class ConvKernel : public Kernel {
     if (epilogue_.has_residual) {
       if (ctx.inputs.size() < 4) fail(ctx, "fused residual missing");
       expect_float(ctx, ctx.inputs[3], "residual");
-      expect_shape(ctx, ctx.inputs[3], out.shape, "residual");
+      const int rc = epilogue_.residual_channels;
+      if (rc < 0 || (rc > 0 && rc >= oc_))
+        fail(ctx, "residual_channels " + std::to_string(rc) + " must be 0 or in 1.." +
+                      std::to_string(oc_ - 1));
+      expect_shape(ctx, ctx.inputs[3], rc > 0 ? std::vector<int32_t>{n_, oh_, ow_, rc} : out.shape,
+                   "residual");
     }
     if (epilogue_.prelu_alpha) {
       alpha_.assign(epilogue_.prelu_alpha, epilogue_.prelu_alpha + oc_);

@@ -82,9 +82,16 @@ void depthwise_conv2d(const float* in, int n, int ih, int iw, int ic, const floa
 
 void apply_epilogue(float* out, int64_t count, int channels, const Epilogue& e,
                     const float* residual) {
+  const int rc = e.residual_channels > 0 ? e.residual_channels : channels;
   for (int64_t i = 0; i < count; ++i) {
     float v = out[i];
-    if (e.has_residual) v += residual[i];
+    if (e.has_residual && rc == channels) {
+      v += residual[i];
+    } else if (e.has_residual) {
+      const int64_t px = i / channels;
+      const int c = static_cast<int>(i - px * channels);
+      if (c < rc) v += residual[px * rc + c];
+    }
     if (e.prelu_alpha && v < 0.f) v *= e.prelu_alpha[i % channels];
     out[i] = clampf(v, e.post_lo, e.post_hi);
   }

@@ -1,0 +1,188 @@
+// GraphPlan's narrow_residuals option on the real models: the channel PADs that feed fused
+// residual ADDs are dropped and their convs read the PAD's input (Epilogue::residual_channels),
+// without changing any output. Outputs are cross-checked three ways: a plain per-node executor
+// (tuned CPU kernel where one exists, else the reference) over the plan with and without the
+// option, the reference kernels over the plan without it, and the CPU Interpreter (which uses
+// the option) against the plan without it.
+#define FMN_TEST_MAIN
+#include "testing.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <memory>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "model/tflite_model.h"
+#include "runtime/graph_plan.h"
+#include "runtime/interpreter.h"
+#include "runtime/kernel.h"
+
+namespace {
+
+std::string model_path(const char* name) {
+  return std::string(FMN_SOURCE_DIR) + "/third_party/mediapipe/" + name;
+}
+
+int count_op(const fmn::GraphPlan& p, int32_t code) {
+  int n = 0;
+  for (const fmn::PlannedNode& node : p.nodes()) n += node.op.builtin_code == code;
+  return n;
+}
+
+int count_narrow(const fmn::GraphPlan& p) {
+  int n = 0;
+  for (const fmn::PlannedNode& node : p.nodes())
+    n += node.epilogue.has_residual && node.epilogue.residual_channels > 0;
+  return n;
+}
+
+// Runs the plan's nodes in order on batch 1, each with its own kernel over per-tensor buffers
+// (64-byte aligned), and returns the graph outputs.
+std::vector<std::vector<float>> execute(const fmn::GraphPlan& plan,
+                                        const std::vector<std::vector<float>>& inputs,
+                                        bool tuned) {
+  const size_t num_tensors = plan.tensors().size();
+  std::vector<std::vector<float>> store(num_tensors);
+  std::vector<float*> data(num_tensors, nullptr);
+  auto buffer = [&](int32_t id) {
+    if (!data[id]) {
+      store[id].assign(plan.bytes(id) / sizeof(float) + 32, 0.f);
+      const uintptr_t a = reinterpret_cast<uintptr_t>(store[id].data());
+      data[id] = store[id].data() + ((64 - a % 64) % 64) / sizeof(float);
+    }
+    return data[id];
+  };
+  for (size_t i = 0; i < plan.inputs().size(); ++i) {
+    float* d = buffer(plan.inputs()[i]);
+    std::copy(inputs[i].begin(), inputs[i].end(), d);
+  }
+  auto view = [&](int32_t id) {
+    fmn::TensorView v = plan.view(id);
+    if (id >= 0 && !v.is_constant) v.data = buffer(id);
+    return v;
+  };
+  for (const fmn::PlannedNode& node : plan.nodes()) {
+    fmn::OpContext ctx;
+    ctx.op = &node.op;
+    ctx.op_name = node.name;
+    ctx.epilogue = node.epilogue;
+    for (int32_t id : node.inputs) ctx.inputs.push_back(view(id));
+    for (int32_t id : node.outputs) ctx.outputs.push_back(view(id));
+    std::unique_ptr<fmn::Kernel> k = tuned ? fmn::create_cpu_kernel(ctx) : nullptr;
+    if (!k) k = fmn::create_reference_kernel(ctx);
+    std::vector<float> scratch(k->prepare(ctx) / sizeof(float) + 32);
+    fmn::NodeArgs args;
+    args.inputs = ctx.inputs;
+    args.outputs = ctx.outputs;
+    const uintptr_t a = reinterpret_cast<uintptr_t>(scratch.data());
+    args.scratch = scratch.data() + ((64 - a % 64) % 64) / sizeof(float);
+    k->run(args, nullptr);
+  }
+  std::vector<std::vector<float>> out;
+  for (int32_t id : plan.outputs()) {
+    const float* d = data[id];
+    out.emplace_back(d, d + plan.num_elements(id));
+  }
+  return out;
+}
+
+// |got - want| <= rel * max |want| per output tensor.
+void check_close(const std::vector<std::vector<float>>& got,
+                 const std::vector<std::vector<float>>& want, float rel, const std::string& what) {
+  CHECK(got.size() == want.size());
+  for (size_t t = 0; t < got.size() && t < want.size(); ++t) {
+    CHECK(got[t].size() == want[t].size());
+    float max_abs = 0.f, worst = 0.f;
+    for (float v : want[t]) max_abs = std::max(max_abs, std::fabs(v));
+    CHECK(max_abs > 0.f);  // an all-zero output would make the comparison vacuous
+    for (size_t i = 0; i < got[t].size() && i < want[t].size(); ++i) {
+      const float d = std::fabs(got[t][i] - want[t][i]);
+      if (!(d <= worst)) worst = std::isnan(d) ? INFINITY : d;
+    }
+    if (!(worst <= rel * max_abs))
+      fmn_test::fail(__FILE__, __LINE__,
+                     what + ": output " + std::to_string(t) + " max err " + std::to_string(worst) +
+                         " vs max |want| " + std::to_string(max_abs));
+  }
+}
+
+std::vector<std::vector<float>> random_inputs(const fmn::GraphPlan& plan, uint32_t seed) {
+  std::mt19937 rng(seed);
+  std::uniform_real_distribution<float> u(-1.f, 1.f);
+  std::vector<std::vector<float>> in;
+  for (int32_t id : plan.inputs()) {
+    in.emplace_back(static_cast<size_t>(plan.num_elements(id)));
+    for (float& v : in.back()) v = u(rng);
+  }
+  return in;
+}
+
+void check_model(const char* file, bool expect_no_pads) {
+  const fmn::ModelDef model = fmn::load_tflite_file(model_path(file));
+  const fmn::GraphPlan wide(model, true);
+  const fmn::GraphPlan wide_again(model, true, size_t{256} << 20, false);
+  const fmn::GraphPlan narrow(model, true, size_t{256} << 20, true);
+  const fmn::GraphPlan unfused_narrow(model, false, size_t{256} << 20, true);
+  const std::string name(file);
+
+  // Without the option (or without fusion) the plan is the one from before.
+  CHECK(wide.nodes().size() == wide_again.nodes().size());
+  CHECK(count_narrow(wide) == 0);
+  CHECK(count_narrow(unfused_narrow) == 0);
+  const int pads = count_op(wide, fmn::builtin::kPad);
+  CHECK(count_op(unfused_narrow, fmn::builtin::kPad) == pads);
+
+  // With it: every dropped PAD became one narrow residual.
+  const int narrow_pads = count_op(narrow, fmn::builtin::kPad);
+  std::printf("%s: %d PADs without narrow_residuals, %d with; %d narrow residuals\n", file, pads,
+              narrow_pads, count_narrow(narrow));
+  CHECK(narrow_pads + count_narrow(narrow) == pads);
+  CHECK(narrow.nodes().size() + static_cast<size_t>(count_narrow(narrow)) == wide.nodes().size());
+  if (expect_no_pads) {
+    CHECK(pads > 0);
+    CHECK(narrow_pads == 0);
+  }
+  for (const fmn::PlannedNode& n : narrow.nodes()) {
+    if (!n.epilogue.has_residual || n.epilogue.residual_channels == 0) continue;
+    const std::vector<int32_t>& rs = narrow.tensors()[n.inputs[3]].shape;
+    const std::vector<int32_t>& os = narrow.tensors()[n.outputs[0]].shape;
+    CHECK(rs.size() == 4 && os.size() == 4 && rs[3] == n.epilogue.residual_channels &&
+          rs[3] < os[3]);
+  }
+
+  const std::vector<std::vector<float>> in = random_inputs(wide, 17);
+  const std::vector<std::vector<float>> want_ref = execute(wide, in, false);
+  const std::vector<std::vector<float>> want = execute(wide, in, true);
+  const std::vector<std::vector<float>> got = execute(narrow, in, true);
+  check_close(want, want_ref, 1e-4f, name + " tuned vs reference (sanity)");
+  check_close(got, want, 1e-6f, name + " narrow vs wide plan, tuned kernels");
+  check_close(execute(narrow, in, false), want_ref, 1e-6f, name + " narrow vs wide, reference");
+
+  // The CPU Interpreter (narrow residuals on) against the plan without them.
+  fmn::InterpreterOptions o;
+  o.num_threads = 1;
+  fmn::Interpreter interp(model, o);
+  int interp_pads = 0;
+  for (const fmn::NodeInfo& n : interp.nodes()) interp_pads += n.op == "PAD";
+  CHECK(interp_pads == narrow_pads);
+  std::vector<std::vector<float>> outs;
+  std::vector<const float*> in_ptrs;
+  std::vector<float*> out_ptrs;
+  for (const std::vector<float>& v : in) in_ptrs.push_back(v.data());
+  for (const fmn::TensorInfo& t : interp.outputs())
+    outs.emplace_back(static_cast<size_t>(t.num_elements()));
+  for (std::vector<float>& v : outs) out_ptrs.push_back(v.data());
+  interp.run(1, in_ptrs.data(), out_ptrs.data());
+  check_close(outs, want, 1e-6f, name + " interpreter vs wide plan");
+}
+
+}  // namespace
+
+TEST(narrow_residuals_face_detection_short_range) {
+  check_model("face_detection_short_range.tflite", true);
+}
+
+TEST(narrow_residuals_face_landmark) { check_model("face_landmark.tflite", false); }
