@@ -32,18 +32,10 @@ struct AlignedBlock {
   }
 };
 
-size_t tensor_bytes(const TensorInfo& t) {
-  const size_t es = tensor_type_size(t.type);
-  return static_cast<size_t>(std::max<int64_t>(t.num_elements(), 0)) * (es ? es : 1);
-}
-
 }  // namespace
 
-struct Interpreter::Node {
-  OperatorDef op;
-  std::string name;
-  std::vector<int32_t> inputs, outputs;  // tensor ids; -1 = omitted
-  Epilogue epilogue;
+// A planned node with the kernel the CPU backend chose for it.
+struct Interpreter::Node : PlannedNode {
   std::unique_ptr<Kernel> kernel;
   std::vector<NodeArgs> args;  // one per arena
 };
@@ -78,6 +70,8 @@ Interpreter::Interpreter(ModelDef model, const InterpreterOptions& options) : op
 
 Interpreter::~Interpreter() = default;
 
+size_t Interpreter::constant_bytes() const { return plan_->constant_bytes(); }
+
 const TensorInfo& Interpreter::tensor_info(const std::string& name) const {
   for (const TensorInfo& t : tensor_infos_)
     if (t.name == name) return t;
@@ -99,7 +93,6 @@ void Interpreter::build_plan(ModelDef model) {
     tensor_infos_[i].type = t.type;
     constant_ptr_[i] = const_cast<void*>(plan_->constant(static_cast<int32_t>(i)));
   }
-  constant_bytes_ = plan_->constant_bytes();
 
   auto view_of = [&](int32_t id, uint8_t* arena_base) {
     TensorView v;
@@ -118,11 +111,7 @@ void Interpreter::build_plan(ModelDef model) {
   std::vector<std::unique_ptr<Node>> nodes;
   for (const PlannedNode& p : plan_->nodes()) {
     std::unique_ptr<Node> node(new Node);
-    node->op = p.op;
-    node->name = p.name;
-    node->inputs = p.inputs;
-    node->outputs = p.outputs;
-    node->epilogue = p.epilogue;
+    static_cast<PlannedNode&>(*node) = p;
     nodes.push_back(std::move(node));
   }
   const std::vector<int32_t>& graph_inputs = plan_->inputs();
@@ -173,22 +162,22 @@ void Interpreter::build_plan(ModelDef model) {
     if (tensor_type_size(tensor_infos_[t].type) == 0)
       throw ModelError("tflite: tensor '" + tensor_infos_[t].name + "' has unsupported type " +
                        tensor_type_name(tensor_infos_[t].type));
-    if (tensor_bytes(tensor_infos_[t]) > kMaxArenaBytes)
+    if (plan_->bytes(t) > kMaxArenaBytes)
       throw ModelError("tflite: tensor '" + tensor_infos_[t].name + "' is too large");
   }
   std::stable_sort(order.begin(), order.end(), [&](int32_t a, int32_t b) {
-    return tensor_bytes(tensor_infos_[a]) > tensor_bytes(tensor_infos_[b]);
+    return plan_->bytes(a) > plan_->bytes(b);
   });
   arena_offset_.assign(num_tensors, -1);
   std::vector<int32_t> placed;
   size_t arena = 0;
   for (int32_t t : order) {
-    const size_t size = align_up(std::max<size_t>(tensor_bytes(tensor_infos_[t]), 1));
+    const size_t size = align_up(std::max<size_t>(plan_->bytes(t), 1));
     std::vector<std::pair<size_t, size_t>> busy;
     for (int32_t p : placed)
       if (first[p] <= last[t] && first[t] <= last[p])
         busy.emplace_back(static_cast<size_t>(arena_offset_[p]),
-                          static_cast<size_t>(arena_offset_[p]) + align_up(std::max<size_t>(tensor_bytes(tensor_infos_[p]), 1)));
+                          static_cast<size_t>(arena_offset_[p]) + align_up(std::max<size_t>(plan_->bytes(p), 1)));
     std::sort(busy.begin(), busy.end());
     size_t offset = 0;
     for (const auto& r : busy) {
@@ -245,10 +234,9 @@ void Interpreter::build_plan(ModelDef model) {
   }
   for (int a = 0; a < num_arenas; ++a) {
     arenas_[a]->scratch.allocate(scratch_bytes_ * widest);
-    int slot = 0, level_begin = 0;
+    int slot = 0;
     for (int n = 0; n < num_nodes; ++n) {
-      if (n == 0 || node_level_[n] != node_level_[n - 1]) { slot = 0; level_begin = n; }
-      (void)level_begin;
+      if (n == 0 || node_level_[n] != node_level_[n - 1]) slot = 0;
       Node& node = *nodes[n];
       NodeArgs args;
       for (int32_t id : node.inputs) args.inputs.push_back(view_of(id, arenas_[a]->block.data));

@@ -69,7 +69,7 @@ class Interpreter {
   const std::vector<NodeInfo>& nodes() const { return node_info_; }
   int num_threads() const { return options_.num_threads; }
   // Bytes held: constants (weights after dequantization) and activation arenas.
-  size_t constant_bytes() const { return constant_bytes_; }
+  size_t constant_bytes() const;
   size_t arena_bytes() const { return arena_bytes_ * arenas_.size(); }
 
   // inputs[i] holds batch * inputs()[i].num_elements() floats, outputs[j] likewise.
@@ -110,7 +110,7 @@ class Interpreter {
   std::unique_ptr<GraphPlan> plan_;                      // owns the constants (and fused alphas)
   std::vector<void*> constant_ptr_;                      // per tensor: constant data or null
   std::vector<int64_t> arena_offset_;                    // per tensor: offset in an arena, or -1
-  size_t arena_bytes_ = 0, scratch_bytes_ = 0, constant_bytes_ = 0;
+  size_t arena_bytes_ = 0, scratch_bytes_ = 0;
   std::shared_ptr<ThreadPool> pool_;
   std::mutex run_mu_;  // run() and run_capture() share the arenas
 };

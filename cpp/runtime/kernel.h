@@ -111,7 +111,9 @@ std::unique_ptr<Kernel> create_cpu_kernel(const OpContext& ctx);
 // "cpu.avx2", "cpu.generic"; FMN_CPU_ISA may lower it).
 const char* cpu_kernels_impl_name();
 
-// Clamp bounds for a fused activation.
+// Clamp bounds for a fused activation; false for one that is not a clamp (TANH, SIGN_BIT).
+bool activation_bounds(Activation act, float* lo, float* hi);
+// The same, throwing ModelError for an unsupported activation.
 void activation_range(Activation act, float* lo, float* hi);
 
 }  // namespace fmn

@@ -68,44 +68,6 @@ std::array<float, 16> RoiToImageMatrix(const RotatedRect& sub_rect, int image_w,
   return m;
 }
 
-std::array<Point2f, 4> RotatedRectCorners(const RotatedRect& r) {
-  // OpenCV takes the angle in degrees and converts back in double.
-  const float degrees = static_cast<float>(r.rotation * 180.f / 3.14159265358979323846);
-  const double angle = degrees * 3.14159265358979323846 / 180.0;
-  const float b = static_cast<float>(std::cos(angle)) * 0.5f;
-  const float a = static_cast<float>(std::sin(angle)) * 0.5f;
-  std::array<Point2f, 4> p;
-  p[0].x = r.center_x - a * r.height - b * r.width;
-  p[0].y = r.center_y + b * r.height - a * r.width;
-  p[1].x = r.center_x + a * r.height - b * r.width;
-  p[1].y = r.center_y - b * r.height - a * r.width;
-  p[2].x = 2 * r.center_x - p[0].x;
-  p[2].y = 2 * r.center_y - p[0].y;
-  p[3].x = 2 * r.center_x - p[1].x;
-  p[3].y = 2 * r.center_y - p[1].y;
-  return p;
-}
-
-std::array<double, 6> RoiCropAffine(const RotatedRect& roi_px, int tensor_w, int tensor_h) {
-  if (tensor_w <= 0 || tensor_h <= 0)
-    throw std::invalid_argument("RoiCropAffine: tensor size must be > 0");
-  const std::array<Point2f, 4> p = RotatedRectCorners(roi_px);
-  const Point2f& bl = p[0];
-  const Point2f& tl = p[1];
-  const Point2f& tr = p[2];
-  return {(static_cast<double>(tr.x) - tl.x) / tensor_w,
-          (static_cast<double>(bl.x) - tl.x) / tensor_h,
-          static_cast<double>(tl.x),
-          (static_cast<double>(tr.y) - tl.y) / tensor_w,
-          (static_cast<double>(bl.y) - tl.y) / tensor_h,
-          static_cast<double>(tl.y)};
-}
-
-std::array<double, 9> RoiCropMatrix3x3(const RotatedRect& roi_px, int tensor_w, int tensor_h) {
-  const std::array<double, 6> m = RoiCropAffine(roi_px, tensor_w, tensor_h);
-  return {m[0], m[1], m[2], m[3], m[4], m[5], 0.0, 0.0, 1.0};
-}
-
 void ProjectDetections(const std::array<float, 16>& m, std::vector<Detection>* detections) {
   auto project = [&m](float x, float y) {
     return Point2f{x * m[0] + y * m[1] + m[3], x * m[4] + y * m[5] + m[7]};

@@ -33,21 +33,8 @@ std::array<float, 4> PadRoi(int tensor_w, int tensor_h, bool keep_aspect_ratio, 
 std::array<float, 16> RoiToImageMatrix(const RotatedRect& sub_rect, int image_w, int image_h,
                                        bool flip_horizontally = false);
 
-// Affine map from output tensor pixel coordinates (i, j) of a tensor_w x tensor_h crop to
-// source image pixel coordinates, for the CPU crop (image_to_tensor_converter_opencv):
-//   src_x = m[0]*i + m[1]*j + m[2],  src_y = m[3]*i + m[4]*j + m[5].
-// Tensor (0,0) maps to the rotated rect's top-left corner, (W,0) to its top-right, (0,H) to
-// its bottom-left and (W,H) to its bottom-right; output pixel i samples the source at
-// left + i*w/W along the rect's x axis (no half-pixel offset); source pixel centres are at
-// integer coordinates. Corners are computed in float as OpenCV's RotatedRect::points does.
-std::array<double, 6> RoiCropAffine(const RotatedRect& roi_px, int tensor_w, int tensor_h);
-
-// The same map as a row-major 3x3 homogeneous matrix (last row 0 0 1).
-std::array<double, 9> RoiCropMatrix3x3(const RotatedRect& roi_px, int tensor_w, int tensor_h);
-
-// The four corners of roi_px in image pixels in OpenCV boxPoints order:
-// bottom-left, top-left, top-right, bottom-right (in the rect's own frame).
-std::array<Point2f, 4> RotatedRectCorners(const RotatedRect& roi_px);
+// The crop itself (the exact matrix from tensor pixels to source pixels, and the sampling) is
+// util/image_to_tensor.h: CropSamplingMatrix, crop_to_tensor.
 
 // ---------------------------------------------------------------- detections
 

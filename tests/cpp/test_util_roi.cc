@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "util/face_refinement_indices.h"
+#include "util/image_to_tensor.h"
 #include "util/roi.h"
 
 using namespace fmn;
@@ -119,10 +120,12 @@ TEST(crop_matrix_maps_tensor_corners_to_rotated_rect_corners) {
                               {400.0f, 100.0f, 300.0f, 300.0f, 3.14159f}};
   for (const RotatedRect& r : rois) {
     const int W = 192, H = 192;
-    const std::array<double, 6> a = RoiCropAffine(r, W, H);
-    auto map = [&a](double i, double j, double* x, double* y) {
-      *x = a[0] * i + a[1] * j + a[2];
-      *y = a[3] * i + a[4] * j + a[5];
+    const RotatedRectPx rp = ToRotatedRectPx(r);
+    const std::array<double, 9> m = CropSamplingMatrix(rp, W, H);
+    auto map = [&m](double i, double j, double* x, double* y) {
+      const double w = m[6] * i + m[7] * j + m[8];
+      *x = (m[0] * i + m[1] * j + m[2]) / w;
+      *y = (m[3] * i + m[4] * j + m[5]) / w;
     };
     const double tensor_pts[4][2] = {{0, 0}, {double(W), 0}, {0, double(H)}, {double(W), double(H)}};
     const double signs[4][2] = {{-1, -1}, {1, -1}, {-1, 1}, {1, 1}};
@@ -139,10 +142,8 @@ TEST(crop_matrix_maps_tensor_corners_to_rotated_rect_corners) {
     Corner(r, -1, -1, &tlx, &tly);
     CHECK_NEAR(x, tlx + 10.0 * r.width / W * std::cos(r.rotation), 2e-4);
     CHECK_NEAR(y, tly + 10.0 * r.width / W * std::sin(r.rotation), 2e-4);
-    const std::array<double, 9> m3 = RoiCropMatrix3x3(r, W, H);
-    CHECK(m3[0] == a[0] && m3[5] == a[5] && m3[8] == 1.0 && m3[6] == 0.0);
     // boxPoints order: bottom-left, top-left, top-right, bottom-right.
-    const std::array<Point2f, 4> c = RotatedRectCorners(r);
+    const std::array<Point2f, 4> c = BoxCorners(rp);
     double bx, by;
     Corner(r, -1, 1, &bx, &by);
     CHECK_NEAR(c[0].x, bx, 2e-4);
@@ -156,13 +157,14 @@ TEST(landmark_projection_round_trip_on_square_image) {
   const int S = 512;
   const NormalizedRect roi{0.45f, 0.55f, 0.4f, 0.4f, 0.9f};
   const RotatedRect px = ImageRoiPixels(S, S, &roi);
-  const std::array<double, 6> a = RoiCropAffine(px, 192, 192);
+  const std::array<double, 9> a = CropSamplingMatrix(ToRotatedRectPx(px), 192, 192);
   const float ij[][2] = {{0, 0}, {192, 0}, {0, 192}, {192, 192}, {37, 150}};
   for (const auto& p : ij) {
     Landmark in{p[0] / 192.0f, p[1] / 192.0f, 0.1f}, out;
     ProjectLandmarksFromRoi(&in, 1, roi, &out);
-    const double ex = (a[0] * p[0] + a[1] * p[1] + a[2]) / S;
-    const double ey = (a[3] * p[0] + a[4] * p[1] + a[5]) / S;
+    const double w = a[6] * p[0] + a[7] * p[1] + a[8];
+    const double ex = (a[0] * p[0] + a[1] * p[1] + a[2]) / w / S;
+    const double ey = (a[3] * p[0] + a[4] * p[1] + a[5]) / w / S;
     CHECK_NEAR(out.x, ex, 2e-6);
     CHECK_NEAR(out.y, ey, 2e-6);
     CHECK_NEAR(out.z, 0.1 * 0.4, 1e-7);

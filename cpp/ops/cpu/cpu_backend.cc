@@ -17,6 +17,7 @@
 
 #include "ops/cpu/cpu_kernels.h"
 #include "ops/cpu/cpu_simple_ops.h"
+#include "ops/reference/reference_ops.h"
 #include "runtime/kernel.h"
 #include "runtime/thread_pool.h"
 
@@ -47,30 +48,6 @@ const IsaKernels* select_isa() {
   if (level >= 2 && cpu::isa_kernels_avx512()) return cpu::isa_kernels_avx512();
   if (level >= 1 && cpu::isa_kernels_avx2()) return cpu::isa_kernels_avx2();
   return cpu::isa_kernels_generic();
-}
-
-bool act_range(Activation act, float* lo, float* hi) {
-  const float inf = std::numeric_limits<float>::infinity();
-  switch (act) {
-    case Activation::kNone: *lo = -inf; *hi = inf; return true;
-    case Activation::kRelu: *lo = 0.f; *hi = inf; return true;
-    case Activation::kReluN1To1: *lo = -1.f; *hi = 1.f; return true;
-    case Activation::kRelu6: *lo = 0.f; *hi = 6.f; return true;
-    default: return false;
-  }
-}
-
-// TFLite's output size and padding-before for one spatial axis.
-int out_size(Padding padding, int in, int k, int stride, int dil, int* pad_before) {
-  const int span = (k - 1) * dil + 1;
-  if (padding == Padding::kValid) {
-    *pad_before = 0;
-    return in >= span ? (in - span) / stride + 1 : 0;
-  }
-  const int out = (in + stride - 1) / stride;
-  const int total = std::max((out - 1) * stride + span - in, 0);
-  *pad_before = total / 2;
-  return out;
 }
 
 // Float storage on a 64-byte boundary: vector loads of whole cache lines never split.
@@ -129,8 +106,8 @@ bool conv_common(const OpContext& ctx, bool depthwise, ConvGeometry* g, cpu::Epi
   g->stride_w = o.stride_w;
   g->dil_h = o.dilation_h;
   g->dil_w = o.dilation_w;
-  g->out_h = out_size(o.padding, g->in_h, g->k_h, g->stride_h, g->dil_h, &g->pad_top);
-  g->out_w = out_size(o.padding, g->in_w, g->k_w, g->stride_w, g->dil_w, &g->pad_left);
+  g->out_h = ref::conv_output_size(o.padding, g->in_h, g->k_h, g->stride_h, g->dil_h, &g->pad_top);
+  g->out_w = ref::conv_output_size(o.padding, g->in_w, g->k_w, g->stride_w, g->dil_w, &g->pad_left);
   if (g->out_h < 1 || g->out_w < 1) return false;
   if (out.shape != std::vector<int32_t>{g->batch, g->out_h, g->out_w, g->out_c}) return false;
   if (ctx.inputs.size() > 2 && (ctx.inputs[2].data || ctx.inputs[2].is_constant)) {
@@ -146,7 +123,7 @@ bool conv_common(const OpContext& ctx, bool depthwise, ConvGeometry* g, cpu::Epi
       return false;
     ep->res_c = rc > 0 ? rc : g->out_c;
   }
-  if (!act_range(o.activation, &ep->act_lo, &ep->act_hi)) return false;
+  if (!activation_bounds(o.activation, &ep->act_lo, &ep->act_hi)) return false;
   ep->has_residual = ctx.epilogue.has_residual;
   ep->post_lo = ctx.epilogue.post_lo;
   ep->post_hi = ctx.epilogue.post_hi;

@@ -9,6 +9,7 @@
 #include <limits>
 #include <vector>
 
+#include "ops/reference/reference_ops.h"
 #include "runtime/thread_pool.h"
 
 namespace fmn {
@@ -100,17 +101,6 @@ class PadKernel : public Kernel {
   std::vector<int64_t> before_;
 };
 
-bool act_bounds(Activation act, float* lo, float* hi) {
-  const float inf = std::numeric_limits<float>::infinity();
-  switch (act) {
-    case Activation::kNone: *lo = -inf; *hi = inf; return true;
-    case Activation::kRelu: *lo = 0.f; *hi = inf; return true;
-    case Activation::kReluN1To1: *lo = -1.f; *hi = 1.f; return true;
-    case Activation::kRelu6: *lo = 0.f; *hi = 6.f; return true;
-    default: return false;
-  }
-}
-
 std::unique_ptr<Kernel> make_max_pool(const OpContext& ctx, const IsaKernels* isa) {
   if (ctx.inputs.size() != 1 || ctx.outputs.size() != 1) return nullptr;
   const TensorView& in = ctx.inputs[0];
@@ -119,19 +109,11 @@ std::unique_ptr<Kernel> make_max_pool(const OpContext& ctx, const IsaKernels* is
   const BuiltinOptions& o = ctx.op->options;
   if (o.stride_h < 1 || o.stride_w < 1 || o.filter_h < 1 || o.filter_w < 1) return nullptr;
   float lo, hi;
-  if (!act_bounds(o.activation, &lo, &hi)) return nullptr;
+  if (!activation_bounds(o.activation, &lo, &hi)) return nullptr;
   const int n = in.dim(0), ih = in.dim(1), iw = in.dim(2), c = in.dim(3);
-  int oh, ow, pt, pl;
-  if (o.padding == Padding::kValid) {
-    pt = pl = 0;
-    oh = ih >= o.filter_h ? (ih - o.filter_h) / o.stride_h + 1 : 0;
-    ow = iw >= o.filter_w ? (iw - o.filter_w) / o.stride_w + 1 : 0;
-  } else {
-    oh = (ih + o.stride_h - 1) / o.stride_h;
-    ow = (iw + o.stride_w - 1) / o.stride_w;
-    pt = std::max((oh - 1) * o.stride_h + o.filter_h - ih, 0) / 2;
-    pl = std::max((ow - 1) * o.stride_w + o.filter_w - iw, 0) / 2;
-  }
+  int pt = 0, pl = 0;
+  const int oh = ref::conv_output_size(o.padding, ih, o.filter_h, o.stride_h, 1, &pt);
+  const int ow = ref::conv_output_size(o.padding, iw, o.filter_w, o.stride_w, 1, &pl);
   if (n < 1 || oh < 1 || ow < 1 || c < 1) return nullptr;
   if (out.shape != std::vector<int32_t>{n, oh, ow, c}) return nullptr;
   PoolPlan plan;

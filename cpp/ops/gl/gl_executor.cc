@@ -15,18 +15,7 @@ namespace gl {
 
 namespace {
 
-size_t tensor_bytes(const TensorDef& t) {
-  int64_t n = 1;
-  for (int32_t d : t.shape) n *= d;
-  const size_t es = tensor_type_size(t.type);
-  return static_cast<size_t>(std::max<int64_t>(n, 0)) * (es ? es : 1);
-}
-
-struct PlanNode {
-  OperatorDef op;
-  std::string name;
-  std::vector<int32_t> inputs, outputs;  // tensor ids; -1 = omitted
-  Epilogue epilogue;
+struct PlanNode : PlannedNode {
   bool alias = false;  // output shares the input's storage (RESHAPE, float32 DEQUANTIZE)
 };
 
@@ -35,8 +24,6 @@ struct PlanNode {
 struct GlExecutor::Impl : public GlBuildContext {
   GlContext* ctx = nullptr;
   std::unique_ptr<GraphPlan> plan;                      // owns the constants (folded ones too)
-  std::vector<TensorDef> tensors;
-  std::vector<const void*> constant_ptr;                // per tensor
   std::vector<int32_t> root;                            // per tensor: storage owner
   std::vector<bool> f16;                                // per root: half-float storage
   std::vector<GLuint> tensor_buffer;                    // per tensor (via root)
@@ -87,27 +74,15 @@ struct GlExecutor::Impl : public GlBuildContext {
     return b;
   }
 
-  TensorView view_of(int32_t id) const {
-    TensorView v;
-    if (id < 0) return v;
-    v.type = tensors[id].type;
-    v.shape = tensors[id].shape;
-    if (constant_ptr[id]) {
-      v.data = const_cast<void*>(constant_ptr[id]);
-      v.is_constant = true;
-    }
-    return v;
-  }
-
   GlTensor gl_tensor(int32_t id) const {
     GlTensor t;
     if (id < 0) {
       t.present = false;
       return t;
     }
-    t.shape = tensors[id].shape;
-    t.type = tensors[id].type;
-    t.host = constant_ptr[id];
+    t.shape = plan->tensors()[id].shape;
+    t.type = plan->tensors()[id].type;
+    t.host = plan->constant(id);
     if (!t.host) {
       t.buffer = tensor_buffer[root[id]];
       t.f16 = f16[root[id]];
@@ -130,21 +105,14 @@ GlExecutor::GlExecutor(const ModelDef& model, GlContext* ctx, int max_batch,
   im.ctx = ctx;
   // Validation, constants, folding on the CPU and fusion: shared with the CPU interpreter.
   im.plan.reset(new GraphPlan(model, options.fuse));
-  im.tensors = im.plan->tensors();
-  const size_t num_tensors = im.tensors.size();
-  im.constant_ptr.assign(num_tensors, nullptr);
-  for (size_t t = 0; t < num_tensors; ++t) im.constant_ptr[t] = im.plan->constant(static_cast<int32_t>(t));
+  const size_t num_tensors = im.plan->tensors().size();
   std::vector<std::unique_ptr<PlanNode>> nodes;
   for (const PlannedNode& p : im.plan->nodes()) {
     std::unique_ptr<PlanNode> node(new PlanNode);
-    node->op = p.op;
-    node->name = p.name;
-    node->inputs = p.inputs;
-    node->outputs = p.outputs;
-    node->epilogue = p.epilogue;
+    static_cast<PlannedNode&>(*node) = p;
     nodes.push_back(std::move(node));
   }
-  auto is_float = [&](int32_t t) { return t >= 0 && im.tensors[t].type == TensorType::kFloat32; };
+  auto is_float = [&](int32_t t) { return t >= 0 && im.plan->tensors()[t].type == TensorType::kFloat32; };
 
   // Validation by the reference kernels (shapes, types, options), and storage aliasing.
   im.root.resize(num_tensors);
@@ -154,17 +122,17 @@ GlExecutor::GlExecutor(const ModelDef& model, GlContext* ctx, int max_batch,
     c.op = &node->op;
     c.op_name = node->name;
     c.epilogue = node->epilogue;
-    for (int32_t id : node->inputs) c.inputs.push_back(im.view_of(id));
-    for (int32_t id : node->outputs) c.outputs.push_back(im.view_of(id));
+    for (int32_t id : node->inputs) c.inputs.push_back(im.plan->view(id));
+    for (int32_t id : node->outputs) c.outputs.push_back(im.plan->view(id));
     create_reference_kernel(c)->prepare(c);
     for (int32_t id : node->inputs)
-      if (id >= 0 && !im.constant_ptr[id] && !is_float(id))
-        throw GlUnsupportedError(node->name + ": GL runs float32 activations only; '" + im.tensors[id].name +
-                                 "' is " + tensor_type_name(im.tensors[id].type));
+      if (id >= 0 && !im.plan->constant(id) && !is_float(id))
+        throw GlUnsupportedError(node->name + ": GL runs float32 activations only; '" + im.plan->tensors()[id].name +
+                                 "' is " + tensor_type_name(im.plan->tensors()[id].type));
     for (int32_t id : node->outputs)
       if (!is_float(id))
-        throw GlUnsupportedError(node->name + ": GL runs float32 activations only; '" + im.tensors[id].name +
-                                 "' is " + tensor_type_name(im.tensors[id].type));
+        throw GlUnsupportedError(node->name + ": GL runs float32 activations only; '" + im.plan->tensors()[id].name +
+                                 "' is " + tensor_type_name(im.plan->tensors()[id].type));
     const int32_t code = node->op.builtin_code;
     if (code == builtin::kReshape || code == builtin::kDequantize) {
       node->alias = true;
@@ -190,7 +158,7 @@ GlExecutor::GlExecutor(const ModelDef& model, GlContext* ctx, int max_batch,
       for (int32_t id : node->outputs) keep32[im.root[id]] = true;
     }
     for (size_t t = 0; t < num_tensors; ++t)
-      im.f16[t] = im.root[t] == static_cast<int32_t>(t) && !im.constant_ptr[t] && !keep32[t];
+      im.f16[t] = im.root[t] == static_cast<int32_t>(t) && !im.plan->constant(t) && !keep32[t];
   }
 
   // Liveness over storage roots, then greedy assignment to shared buffers (best fit among
@@ -198,7 +166,7 @@ GlExecutor::GlExecutor(const ModelDef& model, GlContext* ctx, int max_batch,
   const int num_nodes = static_cast<int>(nodes.size());
   std::vector<int> first(num_tensors, std::numeric_limits<int>::max()), last(num_tensors, -1);
   auto touch = [&](int32_t id, int n) {
-    if (id < 0 || im.constant_ptr[id]) return;
+    if (id < 0 || im.plan->constant(id)) return;
     const int32_t r = im.root[id];
     first[r] = std::min(first[r], n);
     last[r] = std::max(last[r], n);
@@ -217,7 +185,7 @@ GlExecutor::GlExecutor(const ModelDef& model, GlContext* ctx, int max_batch,
   }
   // A root's storage holds the largest of the tensors aliasing it (they have equal sizes).
   for (size_t t = 0; t < num_tensors; ++t)
-    if (!im.constant_ptr[t]) need[im.root[t]] = std::max(need[im.root[t]], tensor_bytes(im.tensors[t]));
+    if (!im.plan->constant(t)) need[im.root[t]] = std::max(need[im.root[t]], im.plan->bytes(static_cast<int32_t>(t)));
   std::stable_sort(order.begin(), order.end(), [&](int32_t a, int32_t b) { return first[a] < first[b]; });
   const long long block_limit = ctx->info().limits.ssbo_block_bytes;
   struct Slot {
@@ -231,7 +199,7 @@ GlExecutor::GlExecutor(const ModelDef& model, GlContext* ctx, int max_batch,
     if (im.f16[t]) bytes = (need[t] / 4 * static_cast<size_t>(max_batch) + 1) / 2 * 4;  // whole words of half pairs
     bytes = std::max<size_t>(bytes, 4);
     if (block_limit > 0 && static_cast<long long>(bytes) > block_limit)
-      throw GlUnsupportedError("GL: tensor '" + im.tensors[t].name + "' needs " + std::to_string(bytes) +
+      throw GlUnsupportedError("GL: tensor '" + im.plan->tensors()[t].name + "' needs " + std::to_string(bytes) +
                                " bytes for max_batch " + std::to_string(max_batch) +
                                ", above GL_MAX_SHADER_STORAGE_BLOCK_SIZE (" + std::to_string(block_limit) + ")");
     int best = -1;
@@ -269,8 +237,8 @@ GlExecutor::GlExecutor(const ModelDef& model, GlContext* ctx, int max_batch,
   for (const std::unique_ptr<PlanNode>& node : nodes) {
     NodeInfo info;
     info.op = node->name;
-    for (int32_t id : node->inputs) info.inputs.push_back(id >= 0 ? im.tensors[id].name : "");
-    for (int32_t id : node->outputs) info.outputs.push_back(im.tensors[id].name);
+    for (int32_t id : node->inputs) info.inputs.push_back(id >= 0 ? im.plan->tensors()[id].name : "");
+    for (int32_t id : node->outputs) info.outputs.push_back(im.plan->tensors()[id].name);
     info.impl = node->alias ? "gl.alias" : "gl";
     node_info_.push_back(std::move(info));
     if (node->alias) continue;
@@ -305,17 +273,17 @@ GlExecutor::GlExecutor(const ModelDef& model, GlContext* ctx, int max_batch,
   im.output_ids = model.outputs;
   auto info_of = [&](int32_t id) {
     TensorInfo t;
-    t.name = im.tensors[id].name;
-    t.shape = im.tensors[id].shape;
-    t.type = im.tensors[id].type;
+    t.name = im.plan->tensors()[id].name;
+    t.shape = im.plan->tensors()[id].shape;
+    t.type = im.plan->tensors()[id].type;
     return t;
   };
   for (int32_t id : model.inputs) {
-    if (!is_float(id)) throw ModelError("tflite: graph input '" + im.tensors[id].name + "' is not float32");
+    if (!is_float(id)) throw ModelError("tflite: graph input '" + im.plan->tensors()[id].name + "' is not float32");
     input_info_.push_back(info_of(id));
   }
   for (int32_t id : model.outputs) {
-    if (!is_float(id)) throw ModelError("tflite: graph output '" + im.tensors[id].name + "' is not float32");
+    if (!is_float(id)) throw ModelError("tflite: graph output '" + im.plan->tensors()[id].name + "' is not float32");
     output_info_.push_back(info_of(id));
   }
   constant_bytes_ = im.constant_bytes;
@@ -386,8 +354,8 @@ void GlExecutor::dispatch_and_read(int batch, int first, float* const* outputs) 
     const int32_t id = im.output_ids[j];
     const int64_t n = output_info_[j].num_elements();
     float* dst = outputs[j] + n * first;
-    if (im.constant_ptr[id]) {
-      for (int s = 0; s < batch; ++s) std::memcpy(dst + n * s, im.constant_ptr[id], static_cast<size_t>(n) * sizeof(float));
+    if (im.plan->constant(id)) {
+      for (int s = 0; s < batch; ++s) std::memcpy(dst + n * s, im.plan->constant(id), static_cast<size_t>(n) * sizeof(float));
       continue;
     }
     const GLsizeiptr bytes = static_cast<GLsizeiptr>(n * batch * sizeof(float));
