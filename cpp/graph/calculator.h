@@ -172,5 +172,6 @@ void register_flow_calculators();
 void register_image_calculators();
 void register_inference_calculators();
 void register_face_calculators();
+void register_landmarker_calculators();
 
 }  // namespace fmn

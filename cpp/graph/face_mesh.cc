@@ -7,32 +7,10 @@
 
 namespace fmn {
 
-FaceMesh::FaceMesh(const FaceMeshOptions& options) : options_(options) {
-  if (options_.max_num_faces < 1 || options_.max_num_faces > 64)
-    throw std::invalid_argument("max_num_faces must be in 1..64, got " + std::to_string(options_.max_num_faces));
-  auto check_conf = [](float v, const char* name) {
-    if (!(v >= 0.f && v <= 1.f))
-      throw std::invalid_argument(std::string(name) + " must be in [0, 1], got " + std::to_string(v));
-  };
-  check_conf(options_.min_detection_confidence, "min_detection_confidence");
-  check_conf(options_.min_tracking_confidence, "min_tracking_confidence");
-  if (options_.num_threads < 1 || options_.num_threads > 256)
-    throw std::invalid_argument("num_threads must be in 1..256");
-  graph_file_ = !options_.graph_path.empty()
-                    ? options_.graph_path
-                    : options_.graphs_dir + "/" +
-                          (options_.refine_landmarks ? "face_mesh_attention_cpu.pbtxt" : "face_mesh_cpu.pbtxt");
-  std::map<std::string, PacketValue> side;
-  side["num_faces"] = static_cast<int64_t>(options_.max_num_faces);
-  side["use_prev_landmarks"] = !options_.static_image_mode;
-  side["min_detection_confidence"] = static_cast<double>(options_.min_detection_confidence);
-  side["min_tracking_confidence"] = static_cast<double>(options_.min_tracking_confidence);
-  side["smooth_landmarks"] = options_.smooth_landmarks;
-  GraphServices services;
-  services.models_dir = options_.models_dir;
-  services.num_threads = options_.num_threads;
-  if (options_.num_threads > 1) services.pool = std::make_shared<ThreadPool>(options_.num_threads);
-  std::string dev = options_.device;
+void setup_graph_device(const std::string& device, bool allow_software, bool gl_fp16,
+                        GraphServices* out) {
+  GraphServices& services = *out;
+  std::string dev = device;
   std::string reason = "requested";
   if (dev == "auto" || dev == "gpu") {
     // The best hardware GPU (never a software rasterizer), found with the cheap probe.
@@ -60,16 +38,44 @@ FaceMesh::FaceMesh(const FaceMeshOptions& options) : options_(options) {
     services.device = "cpu";
   } else if (dev == "gl" || dev.rfind("gl:", 0) == 0) {
     std::string why;
-    std::unique_ptr<gl::GlContext> ctx = gl::create_gl_context(dev, options_.allow_software, &why);
+    std::unique_ptr<gl::GlContext> ctx = gl::create_gl_context(dev, allow_software, &why);
     if (!ctx) throw std::runtime_error("device '" + dev + "' cannot be used: " + why);
     ctx->release_current();
     services.gl_context = std::move(ctx);
-    services.gl_fp16 = options_.gl_fp16;
+    services.gl_fp16 = gl_fp16;
     services.device = "gl";
   } else {
     throw std::invalid_argument("unknown device '" + dev + "'; known: auto, cpu, gpu, gl, gl:N");
   }
   services.report["device"] = dev + " (" + reason + ")";
+}
+
+FaceMesh::FaceMesh(const FaceMeshOptions& options) : options_(options) {
+  if (options_.max_num_faces < 1 || options_.max_num_faces > 64)
+    throw std::invalid_argument("max_num_faces must be in 1..64, got " + std::to_string(options_.max_num_faces));
+  auto check_conf = [](float v, const char* name) {
+    if (!(v >= 0.f && v <= 1.f))
+      throw std::invalid_argument(std::string(name) + " must be in [0, 1], got " + std::to_string(v));
+  };
+  check_conf(options_.min_detection_confidence, "min_detection_confidence");
+  check_conf(options_.min_tracking_confidence, "min_tracking_confidence");
+  if (options_.num_threads < 1 || options_.num_threads > 256)
+    throw std::invalid_argument("num_threads must be in 1..256");
+  graph_file_ = !options_.graph_path.empty()
+                    ? options_.graph_path
+                    : options_.graphs_dir + "/" +
+                          (options_.refine_landmarks ? "face_mesh_attention_cpu.pbtxt" : "face_mesh_cpu.pbtxt");
+  std::map<std::string, PacketValue> side;
+  side["num_faces"] = static_cast<int64_t>(options_.max_num_faces);
+  side["use_prev_landmarks"] = !options_.static_image_mode;
+  side["min_detection_confidence"] = static_cast<double>(options_.min_detection_confidence);
+  side["min_tracking_confidence"] = static_cast<double>(options_.min_tracking_confidence);
+  side["smooth_landmarks"] = options_.smooth_landmarks;
+  GraphServices services;
+  services.models_dir = options_.models_dir;
+  services.num_threads = options_.num_threads;
+  if (options_.num_threads > 1) services.pool = std::make_shared<ThreadPool>(options_.num_threads);
+  setup_graph_device(options_.device, options_.allow_software, options_.gl_fp16, &services);
   runner_.reset(new GraphRunner(load_graph_config(graph_file_), std::move(side), std::move(services)));
 }
 

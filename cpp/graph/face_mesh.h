@@ -23,6 +23,13 @@ namespace fmn {
 
 class GraphRunner;
 
+// Resolves a device name ("cpu", "gl", "gl:N", "gpu", "auto"; see FaceMeshOptions::device)
+// into services: device, gl_context, gl_fp16 and report["device"] ("<device> (<reason>)").
+// Throws std::invalid_argument for an unknown name and std::runtime_error naming the reason
+// when a GL device was asked for and cannot be used.
+void setup_graph_device(const std::string& device, bool allow_software, bool gl_fp16,
+                        GraphServices* services);
+
 struct FaceMeshOptions {
   bool static_image_mode = false;
   int max_num_faces = 1;

@@ -30,6 +30,7 @@ void register_builtins() {
     register_image_calculators();
     register_inference_calculators();
     register_face_calculators();
+    register_landmarker_calculators();
   });
 }
 }  // namespace

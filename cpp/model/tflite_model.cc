@@ -38,6 +38,9 @@ constexpr uint8_t kReshape = 17;
 constexpr uint8_t kMul = 21;
 constexpr uint8_t kPad = 22;
 constexpr uint8_t kStridedSlice = 32;
+constexpr uint8_t kReducer = 27;
+constexpr uint8_t kSub = 28;
+constexpr uint8_t kDiv = 29;
 }  // namespace opt
 
 constexpr int64_t kMaxElements = int64_t{1} << 28;
@@ -90,6 +93,10 @@ uint8_t expected_options(int32_t code) {
     case builtin::kReshape: return opt::kReshape;
     case builtin::kPad: return opt::kPad;
     case builtin::kStridedSlice: return opt::kStridedSlice;
+    case builtin::kMean:
+    case builtin::kSum: return opt::kReducer;
+    case builtin::kSub: return opt::kSub;
+    case builtin::kDiv: return opt::kDiv;
     default: return 0;
   }
 }
@@ -105,6 +112,9 @@ const char* options_name(uint8_t t) {
     case opt::kMul: return "MulOptions";
     case opt::kPad: return "PadOptions";
     case opt::kStridedSlice: return "StridedSliceOptions";
+    case opt::kReducer: return "ReducerOptions";
+    case opt::kSub: return "SubOptions";
+    case opt::kDiv: return "DivOptions";
     default: return "options";
   }
 }
@@ -431,6 +441,8 @@ void Parser::parse_options(const fb::Table& t, uint8_t type, OperatorDef& od,
       break;
     case opt::kAdd:  // fused_activation_function 0, pot_scale_int16 1
     case opt::kMul:  // fused_activation_function 0
+    case opt::kSub:  // fused_activation_function 0, pot_scale_int16 1
+    case opt::kDiv:  // fused_activation_function 0
       o.activation = read_activation(t, 0, where);
       break;
     case opt::kReshape:  // new_shape 0
@@ -446,6 +458,9 @@ void Parser::parse_options(const fb::Table& t, uint8_t type, OperatorDef& od,
       o.new_axis_mask = t.get<int32_t>(3, 0);
       o.shrink_axis_mask = t.get<int32_t>(4, 0);
       o.offset = t.get<uint8_t>(5, 0) != 0;
+      break;
+    case opt::kReducer:  // keep_dims 0
+      o.keep_dims = t.get<uint8_t>(0, 0) != 0;
       break;
     case opt::kPad:  // no fields
     default:

@@ -57,6 +57,15 @@ constexpr int32_t kCustom = 32;
 constexpr int32_t kPad = 34;
 constexpr int32_t kStridedSlice = 45;
 constexpr int32_t kPrelu = 54;
+constexpr int32_t kTranspose = 39;
+constexpr int32_t kMean = 40;
+constexpr int32_t kSub = 41;
+constexpr int32_t kDiv = 42;
+constexpr int32_t kNeg = 59;
+constexpr int32_t kSum = 74;
+constexpr int32_t kSqrt = 75;
+constexpr int32_t kRsqrt = 76;
+constexpr int32_t kSquaredDifference = 99;
 }  // namespace builtin
 // Name of a builtin operator code ("CONV_2D"), or "BUILTIN_<n>" when unknown to us.
 std::string builtin_name(int32_t code);
@@ -93,6 +102,7 @@ struct BuiltinOptions {
   int32_t begin_mask = 0, end_mask = 0, ellipsis_mask = 0, new_axis_mask = 0,
           shrink_axis_mask = 0;                 // StridedSliceOptions
   bool offset = false;                          // StridedSliceOptions.offset
+  bool keep_dims = false;                       // ReducerOptions (MEAN, SUM)
 };
 
 struct OperatorDef {

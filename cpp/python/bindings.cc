@@ -25,6 +25,7 @@ namespace py = pybind11;
 
 namespace fmn {
 void register_gl_bindings(pybind11::module_& m);
+void register_landmarker_bindings(pybind11::module_& m);
 }
 
 namespace fmn {
@@ -204,4 +205,5 @@ PYBIND11_MODULE(_core, m) {
   m.def("cpu_isa", [] { return std::string(fmn::cpu_kernels_impl_name()); });
   fmn::register_image_bindings(m);
   fmn::register_gl_bindings(m);
+  fmn::register_landmarker_bindings(m);
 }

@@ -203,6 +203,24 @@ void ProjectLandmarksFromRoi(const Landmark* in, int n, const NormalizedRect& ro
   }
 }
 
+void ProjectLandmarksFromRoiPixels(const Landmark* in, int n, const NormalizedRect& roi,
+                                   int image_w, int image_h, Landmark* out) {
+  const double W = image_w, H = image_h;
+  const double c = std::cos(static_cast<double>(roi.rotation));
+  const double s = std::sin(static_cast<double>(roi.rotation));
+  const double w = roi.width * W, h = roi.height * H;  // ROI size in pixels
+  const double cx = roi.x_center * W, cy = roi.y_center * H;
+  // Length of the ROI's unit x vector in the normalised image frame.
+  const double zscale = w * std::sqrt(c * c / (W * W) + s * s / (H * H));
+  for (int i = 0; i < n; ++i) {
+    const double x = (in[i].x - 0.5) * w;
+    const double y = (in[i].y - 0.5) * h;
+    out[i].x = static_cast<float>((cx + c * x - s * y) / W);
+    out[i].y = static_cast<float>((cy + s * x + c * y) / H);
+    out[i].z = static_cast<float>(in[i].z * zscale);
+  }
+}
+
 float FacePresenceScore(float raw_logit) { return 1.0f / (1.0f + std::exp(-raw_logit)); }
 
 namespace {

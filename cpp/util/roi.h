@@ -93,6 +93,13 @@ void TensorToLandmarks(const float* raw, int n, int dims, int tensor_w, int tens
 // offset by the ROI centre; z is scaled by roi.width. in and out may alias.
 void ProjectLandmarksFromRoi(const Landmark* in, int n, const NormalizedRect& roi, Landmark* out);
 
+// The same projection done rigidly in pixels (the Tasks landmarker's): with the ROI's pixel
+// centre c, size (w, h) = (width * W, height * H) and rotation R, p = c + R ((x - .5) w,
+// (y - .5) h), normalised by (W, H); z is scaled by the length of the ROI's unit x vector
+// in the normalised image frame (= roi.width on a square image). in and out may alias.
+void ProjectLandmarksFromRoiPixels(const Landmark* in, int n, const NormalizedRect& roi,
+                                   int image_w, int image_h, Landmark* out);
+
 // The face-presence flag's score: sigmoid of the model's raw output.
 float FacePresenceScore(float raw_logit);
 

@@ -13,6 +13,7 @@ __version__ = "0.1.0"
 from ._model import DEVICES, MODEL_NAMES, Model, model_path, models_dir  # noqa: E402
 from ._face_mesh import FaceMesh, FaceMeshResult, graphs_dir  # noqa: E402
 from ._doctor import doctor  # noqa: E402
+from ._image import Image, ImageFormat  # noqa: E402
 
 __all__ = ["FaceMesh", "FaceMeshResult", "Model", "DEVICES", "MODEL_NAMES", "doctor",
-           "graphs_dir", "model_path", "models_dir"]
+           "graphs_dir", "model_path", "models_dir", "Image", "ImageFormat"]

@@ -4,7 +4,7 @@ Private: use the facemesh_native package. Errors: std::invalid_argument from the
 as ValueError, std::runtime_error (an unusable GL device, a failed GL call) as RuntimeError;
 ModelError and GraphError below are ValueError subclasses.
 """
-from typing import Dict, List, Sequence, Tuple, TypedDict
+from typing import Any, Dict, List, Optional, Sequence, Tuple, TypedDict
 
 import numpy as np
 import numpy.typing as npt
@@ -150,3 +150,29 @@ def crop_to_uint8(image: _U8, rect: _Rect, out_size: _Size, border: str) -> _U8:
 def crop_sampling_matrix(rect: _Rect, out_size: _Size) -> List[float]:
     """Row-major 3x3 (9 values) mapping output pixel (x, y, 1) to homogeneous source pixel
     coordinates."""
+
+class FaceLandmarker:
+    """The Tasks FaceLandmarker graph (graph/face_landmarker.h); see cpp/python/bind_landmarker.cc."""
+    def __init__(self, stream_mode: bool, num_faces: int, min_face_detection_confidence: float,
+                 min_face_presence_confidence: float, min_tracking_confidence: float,
+                 output_blendshapes: bool, output_matrices: bool, smooth_landmarks: bool,
+                 device: str, allow_software: bool, gl_fp16: bool, num_threads: int,
+                 graph_path: str, models_dir: str) -> None: ...
+    def process(self, image: _U8, timestamp_us: int, rotation_degrees: int = 0
+                ) -> Tuple[_F32, Optional[_F32], Optional[np.ndarray], _F32, bool]:
+        """(landmarks (F, 478, 3), blendshapes (F, 52) or None, matrices float64 (F, 4, 4) or
+        None, presence (F,), detector_ran)."""
+    def reset(self) -> None: ...
+    @property
+    def device_report(self) -> Dict[str, str]: ...
+
+def blendshape_names() -> List[str]:
+    """The 52 blendshape category names in model order."""
+
+def parse_geometry_metadata(data: bytes) -> Dict[str, Any]:
+    """geometry_pipeline_metadata .binarypb -> {input_source, vertices (N, 5), triangles,
+    basis_ids, basis_weights}; ValueError for malformed bytes."""
+
+def face_pose(landmarks: np.ndarray, width: int, height: int, metadata: bytes
+              ) -> Optional[np.ndarray]:
+    """The geometry pipeline's pose (float64 (4, 4)) for (N, 3) normalised landmarks."""

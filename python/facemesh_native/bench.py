@@ -2,6 +2,7 @@
 
     python -m facemesh_native.bench models [--iters 200] [--threads 1 2] [--batch 1 4]
     python -m facemesh_native.bench pipeline [--iters 100] [--device cpu] [--threads N]
+    python -m facemesh_native.bench tasks [--iters 100] [--device cpu] [--threads N]
 
 `models` runs each face model on our CPU engine and on ai-edge-litert's interpreter (XNNPACK),
 alternating call by call so both see the same machine state, and prints per-call medians and the
@@ -12,6 +13,10 @@ the process (RSS growth, measured in a fresh subprocess per engine).
 refine, 4 faces with max_num_faces 5) on facemesh_native and on mediapipe 0.10.21's legacy
 solution (in this process if mediapipe imports, else in the reference virtual environment made
 by tools/make_reference_venv.sh), and prints per-frame medians and ours/mediapipe.
+
+`tasks` runs the Tasks FaceLandmarker (blendshapes and matrices on) on the same frames with
+facemesh_native.tasks and with mediapipe 0.10.21's mediapipe.tasks (found as for `pipeline`),
+reading the same face_landmarker.task: IMAGE and VIDEO mode, 1 and 4 faces.
 """
 from __future__ import annotations
 
@@ -249,6 +254,97 @@ def bench_pipeline(args) -> dict:
     return {"machine": cpu_name(), "rows": out_rows}
 
 
+# (row, image, mode, num_faces): the Tasks FaceLandmarker rows, both outputs on.
+TASKS_ROWS = [
+    ("image_1face", "astronaut.png", "IMAGE", 1),
+    ("image_4faces", "four_faces.png", "IMAGE", 4),
+    ("video_1face", "astronaut.png", "VIDEO", 1),
+    ("video_4faces", "four_faces.png", "VIDEO", 4),
+]
+
+_MEDIAPIPE_TASKS_SCRIPT = r"""
+import json, statistics, sys, time
+import cv2
+import mediapipe as mp
+from mediapipe.tasks import python as mpp
+from mediapipe.tasks.python import vision
+rows, data_dir, task, iters, warmup = json.loads(sys.argv[1])
+out = {}
+for name, image, mode, faces in rows:
+    rgb = cv2.imread(data_dir + "/" + image, cv2.IMREAD_COLOR)[:, :, ::-1].copy()
+    img = mp.Image(image_format=mp.ImageFormat.SRGB, data=rgb)
+    opts = vision.FaceLandmarkerOptions(base_options=mpp.BaseOptions(model_asset_path=task),
+        running_mode=getattr(vision.RunningMode, mode), num_faces=faces,
+        output_face_blendshapes=True, output_facial_transformation_matrixes=True)
+    with vision.FaceLandmarker.create_from_options(opts) as lm:
+        call = (lambda i: lm.detect(img)) if mode == "IMAGE" else (lambda i: lm.detect_for_video(img, i * 33))
+        for i in range(warmup):
+            call(i)
+        ts = []
+        for i in range(warmup, warmup + iters):
+            t = time.perf_counter(); r = call(i); ts.append(time.perf_counter() - t)
+    out[name] = {"ms": statistics.median(ts) * 1e3, "faces": len(r.face_landmarks)}
+print("FMN_RESULT " + json.dumps(out))
+"""
+
+
+def bench_tasks(args) -> dict:
+    import cv2
+
+    from ._image import Image, ImageFormat
+    from .tasks.python import BaseOptions
+    from .tasks.python import vision
+    from .tasks.python.vision._bundle import default_bundle_path
+
+    task = str(default_bundle_path())
+    mp_cmd = _mediapipe_python(args.mediapipe_python)
+    mp_result = {}
+    if mp_cmd:
+        payload = json.dumps([TASKS_ROWS, _data_dir(), task, args.iters, args.warmup])
+        proc = subprocess.run(mp_cmd + ["-c", _MEDIAPIPE_TASKS_SCRIPT, payload],
+                              capture_output=True, text=True)
+        line = [l for l in proc.stdout.splitlines() if l.startswith("FMN_RESULT ")]
+        if proc.returncode != 0 or not line:
+            print("mediapipe run failed:\n" + proc.stderr[-2000:])
+        else:
+            mp_result = json.loads(line[-1][len("FMN_RESULT "):])
+    else:
+        print("mediapipe 0.10.21 not found (pip install mediapipe==0.10.21 on CPython 3.11, or "
+              "tools/make_reference_venv.sh, or --mediapipe-python PATH): our figures only")
+    print(f"machine: {cpu_name()}, {os.cpu_count()} logical CPUs; device {args.device}, "
+          f"threads {args.threads or 'all'}")
+    print(f"{'row':14s} {'faces':>5s} {'ours ms':>9s} {'mediapipe ms':>13s} {'ratio':>6s}")
+    out_rows = []
+    for name, image, mode, faces in TASKS_ROWS:
+        rgb = cv2.imread(os.path.join(_data_dir(), image), cv2.IMREAD_COLOR)[:, :, ::-1].copy()
+        img = Image(ImageFormat.SRGB, rgb)
+        opts = vision.FaceLandmarkerOptions(
+            base_options=BaseOptions(model_asset_path=task, device=args.device),
+            running_mode=getattr(vision.RunningMode, mode), num_faces=faces,
+            output_face_blendshapes=True, output_facial_transformation_matrixes=True,
+            num_threads=args.threads)
+        if args.allow_software:
+            os.environ["FMN_ALLOW_SOFTWARE_GL"] = "1"
+        with vision.FaceLandmarker.create_from_options(opts) as lm:
+            call = (lambda i: lm.detect(img)) if mode == "IMAGE" else \
+                (lambda i: lm.detect_for_video(img, i * 33))
+            for i in range(args.warmup):
+                call(i)
+            ts = []
+            for i in range(args.warmup, args.warmup + args.iters):
+                t = time.perf_counter()
+                r = call(i)
+                ts.append(time.perf_counter() - t)
+        ours = statistics.median(ts) * 1e3
+        theirs = mp_result.get(name, {}).get("ms")
+        ratio = ours / theirs if theirs else float("nan")
+        tt = f"{theirs:13.3f}" if theirs else f"{'-':>13s}"
+        print(f"{name:14s} {len(r.landmarks):5d} {ours:9.3f} {tt} {ratio:6.2f}")
+        out_rows.append({"row": name, "faces": len(r.landmarks), "ours_ms": ours,
+                         "mediapipe_ms": theirs, "ratio": ratio, "device": r.device})
+    return {"machine": cpu_name(), "rows": out_rows}
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(prog="python -m facemesh_native.bench")
     sub = p.add_subparsers(dest="what", required=True)
@@ -273,8 +369,18 @@ def main(argv=None) -> int:
                     help="GPU storage precision")
     pl.add_argument("--mediapipe-python", help="interpreter that can import mediapipe 0.10.21")
     pl.add_argument("--json", help="also write the results to this file")
+    tk = sub.add_parser("tasks", help="Tasks FaceLandmarker: ours vs mediapipe 0.10.21")
+    tk.add_argument("--iters", type=int, default=100)
+    tk.add_argument("--warmup", type=int, default=10)
+    tk.add_argument("--device", default="cpu", help="cpu, gl, gl:N, gpu or auto")
+    tk.add_argument("--allow-software", action="store_true",
+                    help="let --device gl use a software rasterizer (correctness only)")
+    tk.add_argument("--threads", type=int, default=None, help="native threads (default: all)")
+    tk.add_argument("--mediapipe-python", help="interpreter that can import mediapipe 0.10.21")
+    tk.add_argument("--json", help="also write the results to this file")
     args = p.parse_args(argv)
-    result = bench_models(args) if args.what == "models" else bench_pipeline(args)
+    result = {"models": bench_models, "pipeline": bench_pipeline,
+              "tasks": bench_tasks}[args.what](args)
     if args.json:
         with open(args.json, "w") as f:
             json.dump(result, f, indent=2)

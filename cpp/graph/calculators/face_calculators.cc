@@ -101,23 +101,40 @@ int image_height(const CalculatorContext& cc) { return cc.input_as<ImageFrame>("
 // DetectionsToRois: the landmark model's ROI for each face detection
 // (face_detection_front_detection_to_roi: rotation from keypoints 0->1, scale 1.5, square_long).
 //   DETECTIONS (normalised image frame), IMAGE (for its size) -> ROIS (std::vector<NormalizedRect>)
+//   options { square_long: true  scale: 1.5 }  (the Tasks detector: square_long false)
 class DetectionsToRois : public Calculator {
  public:
+  void open(CalculatorContext& cc) override {
+    t_.square_long = cc.options().get_bool("square_long", true);
+    t_.scale_x = t_.scale_y = static_cast<float>(cc.options().get_double("scale", 1.5));
+  }
   void process(CalculatorContext& cc) override {
     if (!cc.input_present("DETECTIONS") || !cc.input_present("IMAGE")) return;
     const auto& dets = cc.input_as<std::vector<Detection>>("DETECTIONS");
     auto& out = cc.output<std::vector<NormalizedRect>>("ROIS");
     out.clear();
-    for (const Detection& d : dets) out.push_back(FaceDetectionToRoi(d, image_width(cc), image_height(cc)));
+    const int w = image_width(cc), h = image_height(cc);
+    for (const Detection& d : dets) {
+      const NormalizedRect r = BoxToRotatedRect(d.xmin, d.ymin, d.width, d.height, d.keypoints[0],
+                                                d.keypoints[1], w, h);
+      out.push_back(TransformNormalizedRect(r, w, h, t_));
+    }
   }
+
+ private:
+  RectTransformOptions t_;
 };
 
 // AssociationNormRect: inputs in increasing priority (untagged 0, 1, ...; absent ones skipped)
-//   -> output 0: merged ROIs. options { min_similarity_threshold: 0.5 }
+//   -> output 0: merged ROIs. options { min_similarity_threshold: 0.5 }; side THRESHOLD
+//   (float, optional) overrides it; side ASSOCIATE (bool, default true): false concatenates
+//   the inputs unchanged (the Tasks graph in IMAGE mode has no association).
 class AssociationNormRect : public Calculator {
  public:
   void open(CalculatorContext& cc) override {
-    threshold_ = static_cast<float>(cc.options().get_double("min_similarity_threshold", 0.5));
+    threshold_ = static_cast<float>(
+        side_number(cc, "THRESHOLD", cc.options().get_double("min_similarity_threshold", 0.5)));
+    associate_ = side_bool(cc, "ASSOCIATE", true);
     for (int i = 0; cc.has_input("", i); ++i) ++n_;
   }
   void process(CalculatorContext& cc) override {
@@ -125,11 +142,17 @@ class AssociationNormRect : public Calculator {
     for (int i = 0; i < n_; ++i)
       if (cc.input_present("", i)) lists_.push_back(&cc.input_as<std::vector<NormalizedRect>>("", i));
     auto& out = cc.output<std::vector<NormalizedRect>>("");
-    AssociateRects(lists_, threshold_, &out);
+    if (associate_) {
+      AssociateRects(lists_, threshold_, &out);
+      return;
+    }
+    out.clear();
+    for (const auto* l : lists_) out.insert(out.end(), l->begin(), l->end());
   }
 
  private:
   float threshold_ = 0.5f;
+  bool associate_ = true;
   int n_ = 0;
   std::vector<const std::vector<NormalizedRect>*> lists_;
 };
@@ -139,16 +162,23 @@ class AssociationNormRect : public Calculator {
 //   LANDMARKS: per face, 468 (or 478 refined) landmarks in the normalised ROI (tensor) frame
 //   SCORES: per face, presence score (sigmoid of the face flag)
 //   options { attention: false  input_width: 192  input_height: 192 }
+//   mesh_v2: true reads the Tasks face_landmarks_detector: [478 * 3] landmarks in tensor
+//   pixels, [1] presence logit (and an unused tongue score).
 class TensorsToFaceLandmarks : public Calculator {
  public:
   void open(CalculatorContext& cc) override {
     attention_ = cc.options().get_bool("attention", false);
+    mesh_v2_ = cc.options().get_bool("mesh_v2", false);
     w_ = static_cast<int>(cc.options().get_int("input_width", 192));
     h_ = static_cast<int>(cc.options().get_int("input_height", 192));
   }
   void process(CalculatorContext& cc) override {
     if (!cc.input_present("TENSORS")) return;
     const TensorBatch& t = cc.input_as<TensorBatch>("TENSORS");
+    if (mesh_v2_) {
+      process_mesh_v2(cc, t);
+      return;
+    }
     const size_t want = attention_ ? 7 : 2;
     if (t.tensors.size() != want)
       throw GraphError(cc.node().name + ": the landmark model gave " + std::to_string(t.tensors.size()) +
@@ -186,7 +216,24 @@ class TensorsToFaceLandmarks : public Calculator {
   }
 
  private:
+  void process_mesh_v2(CalculatorContext& cc, const TensorBatch& t) {
+    if (t.tensors.size() < 2 || t.per_item[0] != kRefinedLandmarks * 3 || t.per_item[1] != 1)
+      throw GraphError(cc.node().name + ": the mesh v2 model must give [478 * 3] landmarks and "
+                       "[1] presence");
+    auto& faces = cc.output<std::vector<LandmarkList>>("LANDMARKS");
+    auto& scores = cc.output<std::vector<float>>("SCORES");
+    faces.resize(static_cast<size_t>(t.batch));
+    scores.resize(static_cast<size_t>(t.batch));
+    for (int b = 0; b < t.batch; ++b) {
+      faces[b].resize(kRefinedLandmarks);
+      TensorToLandmarks(t.tensors[0].data() + b * t.per_item[0], kRefinedLandmarks, 3, w_, h_,
+                        faces[b].data());
+      scores[b] = FacePresenceScore(t.tensors[1][b]);
+    }
+  }
+
   bool attention_ = false;
+  bool mesh_v2_ = false;
   int w_ = 192, h_ = 192;
   LandmarkList mesh_, parts_[5];
 };
@@ -229,9 +276,25 @@ class FacePresenceGate : public Calculator {
 };
 
 // LandmarkProjection: LANDMARKS (normalised ROI frame), ROIS -> LANDMARKS (normalised image frame)
+//   With an IMAGE input, the projection is rigid in pixels (ProjectLandmarksFromRoiPixels, the
+//   Tasks landmarker's); without, in the normalised frame (the legacy graph's).
 class LandmarkProjection : public Calculator {
  public:
   void process(CalculatorContext& cc) override {
+    if (cc.has_input("IMAGE")) {
+      if (!cc.input_present("LANDMARKS") || !cc.input_present("ROIS") || !cc.input_present("IMAGE")) return;
+      const auto& faces = cc.input_as<std::vector<LandmarkList>>("LANDMARKS");
+      const auto& rois = cc.input_as<std::vector<NormalizedRect>>("ROIS");
+      if (faces.size() != rois.size()) throw GraphError(cc.node().name + ": landmarks and ROIs differ in count");
+      auto& out = cc.output<std::vector<LandmarkList>>("LANDMARKS");
+      out.resize(faces.size());
+      for (size_t i = 0; i < faces.size(); ++i) {
+        out[i].resize(faces[i].size());
+        ProjectLandmarksFromRoiPixels(faces[i].data(), static_cast<int>(faces[i].size()), rois[i],
+                                      image_width(cc), image_height(cc), out[i].data());
+      }
+      return;
+    }
     if (!cc.input_present("LANDMARKS") || !cc.input_present("ROIS")) return;
     const auto& faces = cc.input_as<std::vector<LandmarkList>>("LANDMARKS");
     const auto& rois = cc.input_as<std::vector<NormalizedRect>>("ROIS");
@@ -264,17 +327,22 @@ class LandmarksToRois : public Calculator {
 // resets the filter. Filtering happens in pixels (x*W, y*H, z*W) with value scale
 // 1/mean(bbox width, height).
 //   LANDMARKS, IMAGE, TIMESTAMP (int64 microseconds) -> LANDMARKS
-//   side ENABLE (bool, default false); options { min_cutoff beta derivate_cutoff }
+//   side ENABLE (bool, default false); options { min_cutoff beta derivate_cutoff
+//   reset_when_absent (default false: a frame without LANDMARKS keeps the filter state) }
 class LandmarksSmoothing : public Calculator {
  public:
   void open(CalculatorContext& cc) override {
     enabled_ = side_bool(cc, "ENABLE", false);
+    reset_when_absent_ = cc.options().get_bool("reset_when_absent", false);
     params_.min_cutoff = cc.options().get_double("min_cutoff", params_.min_cutoff);
     params_.beta = cc.options().get_double("beta", params_.beta);
     params_.derivate_cutoff = cc.options().get_double("derivate_cutoff", params_.derivate_cutoff);
   }
   void process(CalculatorContext& cc) override {
-    if (!cc.input_present("LANDMARKS")) return;
+    if (!cc.input_present("LANDMARKS")) {
+      if (reset_when_absent_) smoother_.reset();
+      return;
+    }
     const auto& faces = cc.input_as<std::vector<LandmarkList>>("LANDMARKS");
     auto& out = cc.output<std::vector<LandmarkList>>("LANDMARKS");
     out = faces;
@@ -294,6 +362,7 @@ class LandmarksSmoothing : public Calculator {
 
  private:
   bool enabled_ = false;
+  bool reset_when_absent_ = false;
   OneEuroParams params_;
   std::unique_ptr<LandmarksOneEuroSmoother> smoother_;
 };

@@ -258,7 +258,16 @@ GlExecutor::GlExecutor(const ModelDef& model, GlContext* ctx, int max_batch,
       case builtin::kPrelu:
       case builtin::kRelu:
       case builtin::kRelu6:
-      case builtin::kLogistic: build_elementwise(g, im, &im.dispatches); break;
+      case builtin::kLogistic:
+      case builtin::kSub:
+      case builtin::kDiv:
+      case builtin::kSquaredDifference:
+      case builtin::kNeg:
+      case builtin::kSqrt:
+      case builtin::kRsqrt: build_elementwise(g, im, &im.dispatches); break;
+      case builtin::kMean:
+      case builtin::kSum: build_reduce(g, im, &im.dispatches); break;
+      case builtin::kTranspose: build_transpose(g, im, &im.dispatches); break;
       case builtin::kPad: build_pad(g, im, &im.dispatches); break;
       case builtin::kConcatenation: build_concatenation(g, im, &im.dispatches); break;
       case builtin::kStridedSlice: build_strided_slice(g, im, &im.dispatches); break;

@@ -200,7 +200,7 @@ class MaxPoolKernel : public Kernel {
 };
 
 // ---------------------------------------------------------------------------------------------
-// ADD, MUL, SUB with numpy broadcasting.
+// ADD, MUL, SUB, DIV, SQUARED_DIFFERENCE with numpy broadcasting.
 class BinaryKernel : public Kernel {
  public:
   explicit BinaryKernel(ref::BinaryOp op) : op_(op) {}
@@ -213,7 +213,10 @@ class BinaryKernel : public Kernel {
     b_shape_ = ctx.inputs[1].shape;
     out_shape_ = ref::broadcast_shape(a_shape_, b_shape_);
     expect_shape(ctx, ctx.outputs[0], out_shape_, "output");
-    activation_range(ctx.op->options.activation, &lo_, &hi_);
+    // SQUARED_DIFFERENCE has no options table: no fused activation.
+    activation_range(op_ == ref::BinaryOp::kSquaredDifference ? Activation::kNone
+                                                              : ctx.op->options.activation,
+                     &lo_, &hi_);
     same_shape_ = a_shape_ == b_shape_;
     return 0;
   }
@@ -224,9 +227,7 @@ class BinaryKernel : public Kernel {
     if (same_shape_) {
       const int64_t n = a.outputs[0].num_elements();
       for (int64_t i = 0; i < n; ++i) {
-        float v = op_ == ref::BinaryOp::kAdd ? x[i] + y[i]
-                  : op_ == ref::BinaryOp::kMul ? x[i] * y[i] : x[i] - y[i];
-        out[i] = std::min(std::max(v, lo_), hi_);
+        out[i] = std::min(std::max(ref::binary_apply(op_, x[i], y[i]), lo_), hi_);
       }
       return;
     }
@@ -274,7 +275,8 @@ class PreluKernel : public Kernel {
 };
 
 // ---------------------------------------------------------------------------------------------
-// RELU, RELU6, LOGISTIC, DEQUANTIZE (float16 -> float32): same-shape unary maps.
+// RELU, RELU6, LOGISTIC, NEG, SQRT, RSQRT, DEQUANTIZE (float16 -> float32): same-shape
+// unary maps.
 class UnaryKernel : public Kernel {
  public:
   explicit UnaryKernel(int32_t code) : code_(code) {}
@@ -310,6 +312,9 @@ class UnaryKernel : public Kernel {
       switch (code_) {
         case builtin::kRelu: out[i] = std::max(v, 0.f); break;
         case builtin::kRelu6: out[i] = std::min(std::max(v, 0.f), 6.f); break;
+        case builtin::kNeg: out[i] = -v; break;
+        case builtin::kSqrt: out[i] = std::sqrt(v); break;
+        case builtin::kRsqrt: out[i] = 1.f / std::sqrt(v); break;
         default: out[i] = 1.f / (1.f + std::exp(-v)); break;  // LOGISTIC
       }
     }
@@ -559,6 +564,84 @@ class StridedSliceKernel : public Kernel {
   std::vector<int32_t> in_shape_, begin_, stride_, count_;
 };
 
+// ---------------------------------------------------------------------------------------------
+// MEAN, SUM over constant int32 axes (negative counting from the end, repeats allowed),
+// keep_dims from ReducerOptions.
+class ReduceKernel : public Kernel {
+ public:
+  explicit ReduceKernel(bool mean) : mean_(mean) {}
+  size_t prepare(const OpContext& ctx) override {
+    expect_io(ctx, 2, 2, 1);
+    const TensorView& in = ctx.inputs[0];
+    const TensorView& axes = ctx.inputs[1];
+    expect_float(ctx, in, "input");
+    expect_float(ctx, ctx.outputs[0], "output");
+    const int rank = in.rank();
+    if (rank < 1 || rank > 6) fail(ctx, "input rank must be 1..6, has shape " + shape_str(in.shape));
+    if (!axes.is_constant || axes.type != TensorType::kInt32 || axes.rank() > 1)
+      fail(ctx, "axes must be a constant int32 scalar or vector");
+    reduce_.assign(rank, false);
+    for (int64_t i = 0; i < axes.num_elements(); ++i) {
+      int32_t a = axes.i32()[i];
+      if (a < -rank || a >= rank) fail(ctx, "axis " + std::to_string(a) + " out of range for rank " + std::to_string(rank));
+      reduce_[a < 0 ? a + rank : a] = true;
+    }
+    std::vector<int32_t> out_shape;
+    for (int d = 0; d < rank; ++d) {
+      if (!reduce_[d]) out_shape.push_back(in.dim(d));
+      else if (ctx.op->options.keep_dims) out_shape.push_back(1);
+    }
+    expect_shape(ctx, ctx.outputs[0], out_shape, "output");
+    in_shape_ = in.shape;
+    return 0;
+  }
+  void run(const NodeArgs& a, ThreadPool*) const override {
+    ref::reduce(mean_, a.inputs[0].f32(), in_shape_, reduce_, a.outputs[0].f32());
+  }
+  const char* impl_name() const override { return "reference"; }
+
+ private:
+  bool mean_;
+  std::vector<int32_t> in_shape_;
+  std::vector<bool> reduce_;
+};
+
+// ---------------------------------------------------------------------------------------------
+// TRANSPOSE with a constant int32 permutation.
+class TransposeKernel : public Kernel {
+ public:
+  size_t prepare(const OpContext& ctx) override {
+    expect_io(ctx, 2, 2, 1);
+    const TensorView& in = ctx.inputs[0];
+    const TensorView& perm = ctx.inputs[1];
+    expect_float(ctx, in, "input");
+    expect_float(ctx, ctx.outputs[0], "output");
+    const int rank = in.rank();
+    if (rank < 1 || rank > 6) fail(ctx, "input rank must be 1..6, has shape " + shape_str(in.shape));
+    if (!perm.is_constant || perm.type != TensorType::kInt32 || perm.rank() != 1 || perm.dim(0) != rank)
+      fail(ctx, "perm must be a constant int32 vector of length " + std::to_string(rank));
+    perm_.assign(perm.i32(), perm.i32() + rank);
+    std::vector<bool> seen(rank, false);
+    std::vector<int32_t> out_shape(rank);
+    for (int d = 0; d < rank; ++d) {
+      const int32_t p = perm_[d];
+      if (p < 0 || p >= rank || seen[p]) fail(ctx, "perm " + shape_str(perm_) + " is not a permutation");
+      seen[p] = true;
+      out_shape[d] = in.dim(p);
+    }
+    expect_shape(ctx, ctx.outputs[0], out_shape, "output");
+    in_shape_ = in.shape;
+    return 0;
+  }
+  void run(const NodeArgs& a, ThreadPool*) const override {
+    ref::transpose(a.inputs[0].f32(), in_shape_, perm_, a.outputs[0].f32());
+  }
+  const char* impl_name() const override { return "reference"; }
+
+ private:
+  std::vector<int32_t> in_shape_, perm_;
+};
+
 template <typename K, typename... Args>
 std::unique_ptr<Kernel> make(Args... args) {
   return std::unique_ptr<Kernel>(new K(args...));
@@ -574,10 +657,19 @@ std::unique_ptr<Kernel> create_reference_kernel(const OpContext& ctx) {
     case builtin::kMaxPool2d: return make<MaxPoolKernel>();
     case builtin::kAdd: return make<BinaryKernel>(ref::BinaryOp::kAdd);
     case builtin::kMul: return make<BinaryKernel>(ref::BinaryOp::kMul);
+    case builtin::kSub: return make<BinaryKernel>(ref::BinaryOp::kSub);
+    case builtin::kDiv: return make<BinaryKernel>(ref::BinaryOp::kDiv);
+    case builtin::kSquaredDifference: return make<BinaryKernel>(ref::BinaryOp::kSquaredDifference);
+    case builtin::kMean: return make<ReduceKernel>(true);
+    case builtin::kSum: return make<ReduceKernel>(false);
+    case builtin::kTranspose: return make<TransposeKernel>();
     case builtin::kPrelu: return make<PreluKernel>();
     case builtin::kRelu:
     case builtin::kRelu6:
     case builtin::kLogistic:
+    case builtin::kNeg:
+    case builtin::kSqrt:
+    case builtin::kRsqrt:
     case builtin::kDequantize: return make<UnaryKernel>(code);
     case builtin::kReshape: return make<ReshapeKernel>();
     case builtin::kPad: return make<PadKernel>();

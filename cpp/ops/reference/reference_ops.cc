@@ -163,13 +163,61 @@ void binary_broadcast(BinaryOp op, const float* a, const std::vector<int32_t>& a
       oa += idx[d] * sa[d];
       ob += idx[d] * sb[d];
     }
-    float v = 0.f;
-    switch (op) {
-      case BinaryOp::kAdd: v = a[oa] + b[ob]; break;
-      case BinaryOp::kMul: v = a[oa] * b[ob]; break;
-      case BinaryOp::kSub: v = a[oa] - b[ob]; break;
+    out[i] = clampf(binary_apply(op, a[oa], b[ob]), act_lo, act_hi);
+    for (int d = rank - 1; d >= 0; --d) {
+      if (++idx[d] < out_shape[d]) break;
+      idx[d] = 0;
     }
-    out[i] = clampf(v, act_lo, act_hi);
+  }
+}
+
+void reduce(bool mean, const float* in, const std::vector<int32_t>& in_shape,
+            const std::vector<bool>& reduce_axis, float* out) {
+  const int rank = static_cast<int>(in_shape.size());
+  // Output strides in the input's index space (0 along reduced dimensions).
+  std::vector<int64_t> so(rank, 0);
+  int64_t out_count = 1, stride = 1, total = 1;
+  for (int d = rank - 1; d >= 0; --d) {
+    total *= in_shape[d];
+    if (!reduce_axis[d]) {
+      so[d] = stride;
+      stride *= in_shape[d];
+      out_count *= in_shape[d];
+    }
+  }
+  std::vector<double> acc(static_cast<size_t>(out_count), 0.0);
+  std::vector<int32_t> idx(rank, 0);
+  for (int64_t i = 0; i < total; ++i) {
+    int64_t o = 0;
+    for (int d = 0; d < rank; ++d) o += idx[d] * so[d];
+    acc[o] += in[i];
+    for (int d = rank - 1; d >= 0; --d) {
+      if (++idx[d] < in_shape[d]) break;
+      idx[d] = 0;
+    }
+  }
+  const double n = out_count > 0 ? static_cast<double>(total) / out_count : 1.0;
+  for (int64_t o = 0; o < out_count; ++o) out[o] = static_cast<float>(mean ? acc[o] / n : acc[o]);
+}
+
+void transpose(const float* in, const std::vector<int32_t>& in_shape,
+               const std::vector<int32_t>& perm, float* out) {
+  const int rank = static_cast<int>(in_shape.size());
+  std::vector<int64_t> in_stride(rank, 1);
+  for (int d = rank - 2; d >= 0; --d) in_stride[d] = in_stride[d + 1] * in_shape[d + 1];
+  std::vector<int32_t> out_shape(rank);
+  std::vector<int64_t> step(rank);  // input stride of each output dimension
+  int64_t total = 1;
+  for (int d = 0; d < rank; ++d) {
+    out_shape[d] = in_shape[perm[d]];
+    step[d] = in_stride[perm[d]];
+    total *= out_shape[d];
+  }
+  std::vector<int32_t> idx(rank, 0);
+  for (int64_t i = 0; i < total; ++i) {
+    int64_t off = 0;
+    for (int d = 0; d < rank; ++d) off += idx[d] * step[d];
+    out[i] = in[off];
     for (int d = rank - 1; d >= 0; --d) {
       if (++idx[d] < out_shape[d]) break;
       idx[d] = 0;

@@ -42,13 +42,34 @@ void max_pool2d(const float* in, int n, int ih, int iw, int c, int kh, int kw,
                 const Conv2DParams& p, float* out, int oh, int ow);
 
 // Broadcasting binary op over shapes of equal rank (<= 6); out_shape is the broadcast shape.
-enum class BinaryOp { kAdd, kMul, kSub };
+enum class BinaryOp { kAdd, kMul, kSub, kDiv, kSquaredDifference };
+inline float binary_apply(BinaryOp op, float x, float y) {
+  switch (op) {
+    case BinaryOp::kAdd: return x + y;
+    case BinaryOp::kMul: return x * y;
+    case BinaryOp::kSub: return x - y;
+    case BinaryOp::kDiv: return x / y;
+    case BinaryOp::kSquaredDifference: return (x - y) * (x - y);
+  }
+  return 0.f;
+}
 void binary_broadcast(BinaryOp op, const float* a, const std::vector<int32_t>& a_shape,
                       const float* b, const std::vector<int32_t>& b_shape, float* out,
                       const std::vector<int32_t>& out_shape, float act_lo, float act_hi);
 
 // Shape of a broadcast between a and b (numpy rules, right-aligned). Throws ModelError.
 std::vector<int32_t> broadcast_shape(const std::vector<int32_t>& a, const std::vector<int32_t>& b);
+
+// MEAN or SUM of in (shape in_shape, rank <= 6) over the dimensions flagged in reduce_axis;
+// out holds the kept dimensions in order (keep_dims only changes the shape, not the data).
+// Accumulates in double.
+void reduce(bool mean, const float* in, const std::vector<int32_t>& in_shape,
+            const std::vector<bool>& reduce_axis, float* out);
+
+// out[i_perm[0], ..., i_perm[r-1]] = in[i_0, ..., i_{r-1}] with out dim d = in dim perm[d]
+// (TFLite TRANSPOSE); rank <= 6, perm a permutation.
+void transpose(const float* in, const std::vector<int32_t>& in_shape,
+               const std::vector<int32_t>& perm, float* out);
 
 float half_to_float(uint16_t h);
 

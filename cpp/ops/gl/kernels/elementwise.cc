@@ -1,5 +1,6 @@
-// Elementwise ops on GL: ADD, MUL (numpy broadcasting, fused activation), PRELU (alpha
-// broadcast against x), RELU, RELU6, LOGISTIC. One invocation per output element.
+// Elementwise ops on GL: ADD, MUL, SUB, DIV (numpy broadcasting, fused activation),
+// SQUARED_DIFFERENCE (broadcasting), PRELU (alpha broadcast against x), RELU, RELU6, LOGISTIC,
+// NEG, SQRT, RSQRT. One invocation per output element.
 // Broadcast: both operands are right-aligned against the output shape (rank <= 6); a
 // dimension of size 1 has stride 0. An activation operand is per sample (stride = its numel),
 // a constant one is shared by every sample.
@@ -14,7 +15,10 @@ namespace gl {
 
 namespace {
 
-enum ElementOp { kOpAdd = 0, kOpMul = 1, kOpPrelu = 2, kOpRelu = 3, kOpRelu6 = 4, kOpLogistic = 5 };
+// Binary ops first: op <= kOpLastBinary takes two operands.
+enum ElementOp { kOpAdd = 0, kOpMul = 1, kOpPrelu = 2, kOpSub = 3, kOpDiv = 4, kOpSqDiff = 5,
+                 kOpLastBinary = 5, kOpRelu = 6, kOpRelu6 = 7, kOpLogistic = 8, kOpNeg = 9,
+                 kOpSqrt = 10, kOpRsqrt = 11 };
 
 // Declarations (a, bv, y) come from glsl_load_buffer / glsl_store_buffer; main() is
 // kPerElementMain.
@@ -42,11 +46,23 @@ float value(int s, int item) {
 #elif OP == 2
   v = v >= 0.0 ? v : v * w;
 #elif OP == 3
-  v = max(v, 0.0);
+  v = v - w;
 #elif OP == 4
-  v = min(max(v, 0.0), 6.0);
+  v = v / w;
 #elif OP == 5
+  v = (v - w) * (v - w);
+#elif OP == 6
+  v = max(v, 0.0);
+#elif OP == 7
+  v = min(max(v, 0.0), 6.0);
+#elif OP == 8
   v = 1.0 / (1.0 + exp(-v));
+#elif OP == 9
+  v = -v;
+#elif OP == 10
+  v = sqrt(v);
+#elif OP == 11
+  v = inversesqrt(v);
 #endif
 )" + glsl_clamp_activation("v") + R"(  return v;
 }
@@ -79,9 +95,15 @@ void build_elementwise(const GlNode& node, GlBuildContext& bc, std::vector<GlDis
     case builtin::kRelu: op = kOpRelu; break;
     case builtin::kRelu6: op = kOpRelu6; break;
     case builtin::kLogistic: op = kOpLogistic; break;
+    case builtin::kSub: op = kOpSub; break;
+    case builtin::kDiv: op = kOpDiv; break;
+    case builtin::kSquaredDifference: op = kOpSqDiff; break;
+    case builtin::kNeg: op = kOpNeg; break;
+    case builtin::kSqrt: op = kOpSqrt; break;
+    case builtin::kRsqrt: op = kOpRsqrt; break;
     default: throw GlUnsupportedError(node.op_name + ": not an elementwise op");
   }
-  const bool binary = op <= kOpPrelu;
+  const bool binary = op <= kOpLastBinary;
   const GlTensor& a = node.inputs[0];
   const GlTensor& dst = node.outputs[0];
   if (dst.shape.size() > 6) throw GlUnsupportedError(node.op_name + ": rank above 6");
@@ -105,7 +127,7 @@ void build_elementwise(const GlNode& node, GlBuildContext& bc, std::vector<GlDis
   } else if (a.shape != dst.shape) {
     throw GlUnsupportedError(node.op_name + ": output shape differs from the input's");
   }
-  if (op == kOpAdd || op == kOpMul) activation_defines(node.op->options.activation, &d);
+  if (op == kOpAdd || op == kOpMul || op == kOpSub || op == kOpDiv) activation_defines(node.op->options.activation, &d);
   std::string decl = glsl_load_buffer("a", 0, a.f16) + glsl_store_buffer("y", 2, dst.f16);
   if (binary) decl += glsl_load_buffer("bv", 1, node.inputs[1].f16);
   GlDispatch disp;

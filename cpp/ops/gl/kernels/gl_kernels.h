@@ -157,6 +157,8 @@ void build_elementwise(const GlNode& node, GlBuildContext& bc, std::vector<GlDis
 void build_pad(const GlNode& node, GlBuildContext& bc, std::vector<GlDispatch>* out);
 void build_concatenation(const GlNode& node, GlBuildContext& bc, std::vector<GlDispatch>* out);
 void build_strided_slice(const GlNode& node, GlBuildContext& bc, std::vector<GlDispatch>* out);
+void build_reduce(const GlNode& node, GlBuildContext& bc, std::vector<GlDispatch>* out);     // MEAN, SUM
+void build_transpose(const GlNode& node, GlBuildContext& bc, std::vector<GlDispatch>* out);
 // Landmarks2TransformMatrix, TransformTensorBilinear, TransformLandmarks (version 2).
 void build_custom(const GlNode& node, GlBuildContext& bc, std::vector<GlDispatch>* out);
 

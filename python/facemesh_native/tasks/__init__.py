@@ -1,0 +1,2 @@
+"""mediapipe.tasks, natively: `from facemesh_native.tasks import python`."""
+from . import python  # noqa: F401

@@ -1,0 +1,2 @@
+"""Result containers, as mediapipe.tasks.python.components.containers."""
+from . import containers  # noqa: F401
