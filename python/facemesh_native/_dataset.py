@@ -384,15 +384,18 @@ class DatasetReport:
 
     @property
     def frames(self) -> int:
-        return sum(s.frames for s in self.inputs)
+        """Frames in the outputs written by this run (failed inputs' frames not counted)."""
+        return sum(s.frames for s in self.inputs if s.status == "ok")
 
     @property
     def faces(self) -> int:
-        return sum(s.faces for s in self.inputs)
+        return sum(s.faces for s in self.inputs if s.status == "ok")
 
     @property
     def fps(self) -> float:
-        return self.frames / self.seconds if self.seconds > 0 else 0.0
+        """Frames processed per second of wall time, failed inputs' frames included."""
+        done = sum(s.frames for s in self.inputs)
+        return done / self.seconds if self.seconds > 0 else 0.0
 
     def summary(self) -> str:
         lines = [f"files: {self.ok} ok, {len(self.failed)} failed"

@@ -267,6 +267,12 @@ def _is_uri(s: str) -> bool:
     return "://" in s and not os.path.exists(s)
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 class OutputDir:
     """An output folder: a local path, or a URI pyarrow's filesystems understand. Files are
     written to a temporary name and renamed when complete, so an interrupted run leaves no
@@ -314,6 +320,7 @@ class PendingFile:
             os.makedirs(folder, exist_ok=True)
             fd, self.local = tempfile.mkstemp(prefix=f".{name}.", suffix=".partial", dir=folder)
         os.close(fd)
+        os.chmod(self.local, 0o666 & ~_umask())   # mkstemp makes 0600; outputs get the usual mode
 
     def commit(self) -> None:
         if self.out.uri:
