@@ -7,6 +7,7 @@ the GPU (OpenGL ES compute), a drop-in FaceMesh, and honest device reporting.
     m = fm.Model("face_landmark")          # a bundled model name, or a path to a .tflite file
     outs = m.run([x])                      # list of float32 arrays shaped as the model defines
     fm.doctor()                            # why isn't FaceMesh using my GPU?
+    fm.landmarks_dataset(["videos/"], "out")   # whole datasets (pip install "facemesh_native[video]")
 """
 __version__ = "0.1.0"
 
@@ -14,6 +15,9 @@ from ._model import DEVICES, MODEL_NAMES, Model, model_path, models_dir  # noqa:
 from ._face_mesh import FaceMesh, FaceMeshResult, graphs_dir  # noqa: E402
 from ._doctor import doctor  # noqa: E402
 from ._image import Image, ImageFormat  # noqa: E402
+from ._dataset import (FrameResult, LandmarkOptions, landmarks_dataset,  # noqa: E402
+                       process_images, process_video)
 
 __all__ = ["FaceMesh", "FaceMeshResult", "Model", "DEVICES", "MODEL_NAMES", "doctor",
-           "graphs_dir", "model_path", "models_dir", "Image", "ImageFormat"]
+           "graphs_dir", "model_path", "models_dir", "process_video", "process_images",
+           "landmarks_dataset", "LandmarkOptions", "FrameResult", "Image", "ImageFormat"]

@@ -1,4 +1,5 @@
-"""Command line: python -m facemesh_native {doctor,demo,bench} ..."""
+"""Command line: python -m facemesh_native {doctor,demo,bench,landmarks} ...
+(also installed as the console script `facemesh-native`)."""
 import argparse
 import sys
 
@@ -6,7 +7,7 @@ import sys
 def main(argv=None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     p = argparse.ArgumentParser(prog="python -m facemesh_native")
-    p.add_argument("command", choices=["doctor", "demo", "bench"])
+    p.add_argument("command", choices=["doctor", "demo", "bench", "landmarks"])
     if not argv or argv[0] in ("-h", "--help"):
         p.print_help()
         return 0 if argv else 2
@@ -22,6 +23,9 @@ def main(argv=None) -> int:
     if cmd == "demo":
         from .demo import main as demo_main
         return demo_main(rest)
+    if cmd == "landmarks":
+        from ._landmarks_cli import main as landmarks_main
+        return landmarks_main(rest)
     if cmd == "bench":
         from .bench import main as bench_main
         return bench_main(rest)

@@ -3,6 +3,7 @@
     python -m facemesh_native.bench models [--iters 200] [--threads 1 2] [--batch 1 4]
     python -m facemesh_native.bench pipeline [--iters 100] [--device cpu] [--threads N]
     python -m facemesh_native.bench tasks [--iters 100] [--device cpu] [--threads N]
+    python -m facemesh_native.bench dataset [--videos 4] [--frames 300] [--workers 2]
 
 `models` runs each face model on our CPU engine and on ai-edge-litert's interpreter (XNNPACK),
 alternating call by call so both see the same machine state, and prints per-call medians and the
@@ -17,6 +18,11 @@ by tools/make_reference_venv.sh), and prints per-frame medians and ours/mediapip
 `tasks` runs the Tasks FaceLandmarker (blendshapes and matrices on) on the same frames with
 facemesh_native.tasks and with mediapipe 0.10.21's mediapipe.tasks (found as for `pipeline`),
 reading the same face_landmarker.task: IMAGE and VIDEO mode, 1 and 4 faces.
+`dataset` writes synthetic H.264 videos (the astronaut moving, 640x480) and times the whole
+dataset path on both sides, decoding included: `facemesh-native landmarks --workers 2` (PyAV
+decode, npz out) against mediapipe 0.10.21 in a 2-process pool (OpenCV decode +
+`solutions.face_mesh`, one FaceMesh per video, landmarks saved as npz), run by the reference
+interpreter (--reference-python). It prints frames/s for both and the wall-time ratio.
 """
 from __future__ import annotations
 
@@ -343,6 +349,134 @@ def bench_tasks(args) -> dict:
         out_rows.append({"row": name, "faces": len(r.landmarks), "ours_ms": ours,
                          "mediapipe_ms": theirs, "ratio": ratio, "device": r.device})
     return {"machine": cpu_name(), "rows": out_rows}
+# ---------------------------------------------------------------------------------------------
+# dataset: the landmarks CLI with N workers vs mediapipe in an N-process pool, decode included
+
+_MEDIAPIPE_DATASET_SCRIPT = r"""
+import json, multiprocessing as mp, os, sys, time
+videos, outdir, workers = json.loads(sys.argv[1])
+
+def one(path):
+    import cv2, numpy as np
+    import mediapipe as mpipe
+    cap = cv2.VideoCapture(path)
+    frames, faces, rows = 0, 0, []
+    with mpipe.solutions.face_mesh.FaceMesh(static_image_mode=False, max_num_faces=1) as m:
+        while True:
+            ok, bgr = cap.read()
+            if not ok:
+                break
+            r = m.process(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB))
+            for f in (r.multi_face_landmarks or []):
+                rows.append([(p.x, p.y, p.z) for p in f.landmark])
+                faces += 1
+            frames += 1
+    cap.release()
+    np.savez(os.path.join(outdir, os.path.basename(path) + ".npz"),
+             landmarks=np.asarray(rows, np.float32))
+    return frames, faces
+
+if __name__ == "__main__":
+    t = time.perf_counter()
+    with mp.get_context("spawn").Pool(workers) as pool:
+        res = pool.map(one, videos, chunksize=1)
+    dt = time.perf_counter() - t
+    print("FMN_RESULT " + json.dumps({"seconds": dt, "frames": sum(r[0] for r in res),
+                                      "faces": sum(r[1] for r in res)}))
+"""
+
+
+def make_bench_videos(folder: str, count: int, frames: int, size=(640, 480), fps: int = 30):
+    """`count` H.264 (else MPEG-4) videos of the astronaut moving and turning, `frames` each."""
+    import math
+    from fractions import Fraction
+
+    import av
+    import cv2
+
+    from ._overlay import video_codec
+    rgb = cv2.imread(os.path.join(_data_dir(), "astronaut.png"), cv2.IMREAD_COLOR)[:, :, ::-1]
+    w, h = size
+    paths = []
+    for v in range(count):
+        path = os.path.join(folder, f"bench_{v}.mp4")
+        with av.open(path, "w", format="mp4") as c:
+            s = c.add_stream(video_codec(), rate=Fraction(fps))
+            s.width, s.height, s.pix_fmt = w, h, "yuv420p"
+            for t in range(frames):
+                a = t / fps + v
+                m = cv2.getRotationMatrix2D((225.0, 125.0), 12 * math.sin(a), 0.9 + 0.2 * math.sin(a / 2))
+                m[:, 2] += (w / 2 - 225 + 80 * math.sin(a / 3), h / 2 - 125 + 40 * math.cos(a / 2))
+                img = cv2.warpAffine(rgb, m, (w, h), flags=cv2.INTER_LINEAR,
+                                     borderMode=cv2.BORDER_CONSTANT, borderValue=(40, 60, 80))
+                f = av.VideoFrame.from_ndarray(np.ascontiguousarray(img), format="rgb24")
+                f.pts = t
+                for p in s.encode(f):
+                    c.mux(p)
+            for p in s.encode():
+                c.mux(p)
+        paths.append(path)
+    return paths
+
+
+def bench_dataset(args) -> dict:
+    import tempfile
+    tmp = tempfile.mkdtemp(prefix="fmn-bench-dataset-")
+    vids = os.path.join(tmp, "videos")
+    os.makedirs(vids)
+    t = time.perf_counter()
+    paths = make_bench_videos(vids, args.videos, args.frames)
+    print(f"made {args.videos} videos x {args.frames} frames (640x480) in "
+          f"{time.perf_counter() - t:.1f} s")
+    print(f"machine: {cpu_name()}, {os.cpu_count()} logical CPUs; device {args.device}, "
+          f"{args.workers} workers")
+    rep_path = os.path.join(tmp, "ours.json")
+    ours_runs = []
+    for r in range(args.repeat):
+        out = os.path.join(tmp, f"ours{r}")
+        cmd = [sys.executable, "-m", "facemesh_native", "landmarks", vids, "-o", out,
+               "--format", "npz", "--workers", str(args.workers), "--device", args.device,
+               "--quiet", "--json", rep_path]
+        t = time.perf_counter()
+        proc = subprocess.run(cmd, capture_output=True, text=True)
+        wall = time.perf_counter() - t
+        if proc.returncode != 0:
+            raise RuntimeError("facemesh-native landmarks failed:\n" + proc.stderr[-2000:])
+        with open(rep_path) as f:
+            rep = json.load(f)
+        ours_runs.append({"seconds": rep["seconds"], "process_seconds": wall,
+                          "frames": rep["frames"], "faces": rep["faces"], "device": rep["device"]})
+    ours = min(ours_runs, key=lambda x: x["seconds"])
+    print(f"ours:      {ours['frames']} frames, {ours['faces']} faces, {ours['seconds']:.2f} s "
+          f"-> {ours['frames'] / ours['seconds']:.1f} frames/s (device {ours['device']})")
+    theirs = None
+    mp_cmd = _mediapipe_python(args.reference_python)
+    if mp_cmd:
+        runs = []
+        for r in range(args.repeat):
+            out = os.path.join(tmp, f"mp{r}")
+            os.makedirs(out)
+            payload = json.dumps([paths, out, args.workers])
+            proc = subprocess.run(mp_cmd + ["-c", _MEDIAPIPE_DATASET_SCRIPT, payload],
+                                  capture_output=True, text=True)
+            line = [l for l in proc.stdout.splitlines() if l.startswith("FMN_RESULT ")]
+            if proc.returncode != 0 or not line:
+                print("mediapipe run failed:\n" + proc.stderr[-2000:])
+                break
+            runs.append(json.loads(line[-1][len("FMN_RESULT "):]))
+        if runs:
+            theirs = min(runs, key=lambda x: x["seconds"])
+            print(f"mediapipe: {theirs['frames']} frames, {theirs['faces']} faces, "
+                  f"{theirs['seconds']:.2f} s -> {theirs['frames'] / theirs['seconds']:.1f} frames/s")
+    else:
+        print("mediapipe 0.10.21 not found (--reference-python PATH, FMN_MEDIAPIPE_PYTHON or "
+              ".venv-ref): our figures only")
+    ratio = ours["seconds"] / theirs["seconds"] if theirs else float("nan")
+    print(f"wall time ours/mediapipe: {ratio:.3f} (goal <= 0.4)")
+    import shutil
+    shutil.rmtree(tmp, ignore_errors=True)
+    return {"machine": cpu_name(), "videos": args.videos, "frames_per_video": args.frames,
+            "workers": args.workers, "ours": ours, "mediapipe": theirs, "ratio": ratio}
 
 
 def main(argv=None) -> int:
@@ -378,9 +512,19 @@ def main(argv=None) -> int:
     tk.add_argument("--threads", type=int, default=None, help="native threads (default: all)")
     tk.add_argument("--mediapipe-python", help="interpreter that can import mediapipe 0.10.21")
     tk.add_argument("--json", help="also write the results to this file")
+    ds = sub.add_parser("dataset", help="landmarks CLI with N workers vs mediapipe N-process pool")
+    ds.add_argument("--videos", type=int, default=4)
+    ds.add_argument("--frames", type=int, default=300, help="frames per video")
+    ds.add_argument("--workers", type=int, default=2)
+    ds.add_argument("--repeat", type=int, default=2, help="runs per side; the fastest counts")
+    ds.add_argument("--device", default="cpu", help="cpu, gl, gl:N, gpu or auto")
+    ds.add_argument("--reference-python", "--mediapipe-python", dest="reference_python",
+                    help="interpreter that can import mediapipe 0.10.21 and cv2")
+    ds.add_argument("--json", help="also write the results to this file")
     args = p.parse_args(argv)
-    result = {"models": bench_models, "pipeline": bench_pipeline,
-              "tasks": bench_tasks}[args.what](args)
+    run = {"models": bench_models, "pipeline": bench_pipeline, "tasks": bench_tasks,
+           "dataset": bench_dataset}
+    result = run[args.what](args)
     if args.json:
         with open(args.json, "w") as f:
             json.dump(result, f, indent=2)
