@@ -54,6 +54,13 @@ void FaceLandmarker::reset() {
   runner_->reset();
 }
 
+std::vector<std::tuple<std::string, int64_t, double>> FaceLandmarker::node_stats() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::vector<std::tuple<std::string, int64_t, double>> out;
+  for (const auto& st : runner_->node_stats()) out.emplace_back(st.name, st.calls, st.seconds);
+  return out;
+}
+
 const std::map<std::string, std::string>& FaceLandmarker::device_report() const {
   return runner_->services().report;
 }

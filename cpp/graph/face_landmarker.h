@@ -14,6 +14,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "graph/calculator.h"
@@ -63,11 +64,13 @@ class FaceLandmarker {
   void reset();
   const FaceLandmarkerOptions& options() const { return options_; }
   const std::map<std::string, std::string>& device_report() const;
+  // Per graph node: name, calls, total seconds (as FaceMesh::node_stats).
+  std::vector<std::tuple<std::string, int64_t, double>> node_stats() const;
 
  private:
   FaceLandmarkerOptions options_;
   std::unique_ptr<GraphRunner> runner_;
-  std::mutex mu_;
+  mutable std::mutex mu_;
 };
 
 // Checks a frame's fields (non-empty, strides consistent, at most 32768 px a side); throws

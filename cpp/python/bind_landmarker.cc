@@ -96,6 +96,7 @@ class PyFaceLandmarker {
 
   void reset() { impl_->reset(); }
   std::map<std::string, std::string> device_report() const { return impl_->device_report(); }
+  std::vector<std::tuple<std::string, int64_t, double>> node_stats() const { return impl_->node_stats(); }
 
  private:
   std::unique_ptr<FaceLandmarker> impl_;
@@ -115,6 +116,7 @@ void register_landmarker_bindings(py::module_& m) {
       .def("process", &PyFaceLandmarker::process, py::arg("image"), py::arg("timestamp_us"),
            py::arg("rotation_degrees") = 0)
       .def("reset", &PyFaceLandmarker::reset)
+      .def("node_stats", &PyFaceLandmarker::node_stats)
       .def_property_readonly("device_report", &PyFaceLandmarker::device_report);
   m.def("blendshape_names", [] {
     std::vector<std::string> names(kBlendshapeNames.begin(), kBlendshapeNames.end());

@@ -6,6 +6,7 @@
 #define FMN_TEST_MAIN
 #include "testing.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
@@ -15,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "ops/reference/reference_ops.h"
 #include "runtime/kernel.h"
 #include "runtime/thread_pool.h"
 
@@ -621,4 +623,222 @@ TEST(pad_channels_after) {
     check_exact_op(ctx, static_cast<size_t>(n) * h * w * ch.second, &pool,
                    "pad channels " + std::to_string(ch.first) + "->" + std::to_string(ch.second));
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Elementwise, reduction and layout ops (ops/cpu/cpu_tensor_ops.cc): one portable
+// implementation for every ISA level, bit-identical to the reference kernels.
+
+namespace {
+
+// Runs the reference and the tuned kernel of ctx and compares them bit for bit (NaN equal to
+// NaN). Fails when the tuned backend declines the node.
+void check_tensor_op(const OpContext& ctx, const std::string& what) {
+  size_t out_elems = 1;
+  for (int32_t d : ctx.outputs[0].shape) out_elems *= static_cast<size_t>(d);
+  std::unique_ptr<fmn::Kernel> ref = fmn::create_reference_kernel(ctx);
+  bool guard = true;
+  const std::vector<float> want = run_kernel(*ref, ref->prepare(ctx), ctx, out_elems, nullptr, &guard);
+  std::unique_ptr<fmn::Kernel> k = fmn::create_cpu_kernel(ctx);
+  if (!k) {
+    fmn_test::fail(__FILE__, __LINE__, "no tuned kernel for " + what);
+    return;
+  }
+  CHECK(std::string(k->impl_name()) == "cpu.generic");
+  bool guard_ok = false;
+  const std::vector<float> got = run_kernel(*k, k->prepare(ctx), ctx, out_elems, nullptr, &guard_ok);
+  if (!guard_ok) fmn_test::fail(__FILE__, __LINE__, "wrote past output: " + what);
+  size_t bad = 0;
+  for (size_t i = 0; i < out_elems; ++i)
+    bad += !(got[i] == want[i] || (std::isnan(got[i]) && std::isnan(want[i])));
+  if (bad)
+    fmn_test::fail(__FILE__, __LINE__, what + ": " + std::to_string(bad) + " of " +
+                                           std::to_string(out_elems) + " differ");
+}
+
+std::vector<int32_t> random_shape(std::mt19937& rng, int rank, int max_dim) {
+  std::vector<int32_t> s(static_cast<size_t>(rank));
+  for (int32_t& d : s) d = rng() % 3 == 0 ? 1 : 1 + static_cast<int32_t>(rng() % max_dim);
+  return s;
+}
+
+std::string shape_text(const std::vector<int32_t>& s) {
+  std::string t = "(";
+  for (size_t i = 0; i < s.size(); ++i) t += (i ? "," : "") + std::to_string(s[i]);
+  return t + ")";
+}
+
+size_t count_of(const std::vector<int32_t>& s) {
+  size_t n = 1;
+  for (int32_t d : s) n *= static_cast<size_t>(d);
+  return n;
+}
+
+}  // namespace
+
+TEST(binary_broadcast_random_shapes) {
+  std::mt19937 rng(61);
+  const int32_t codes[] = {fmn::builtin::kAdd, fmn::builtin::kMul, fmn::builtin::kSub,
+                           fmn::builtin::kDiv, fmn::builtin::kSquaredDifference};
+  // The blendshapes model's shapes, then random broadcasts of ranks 0..6.
+  std::vector<std::pair<std::vector<int32_t>, std::vector<int32_t>>> shapes = {
+      {{1, 1, 97, 64}, {1, 1, 97, 1}}, {{1, 1, 97, 1}, {64}}, {{1, 1, 97, 64}, {1, 1, 97, 64}},
+      {{1, 146, 2}, {1, 1, 2}},        {{1, 146, 2}, {1, 1, 1}}, {{1, 1, 146, 2}, {}},
+      {{}, {}},                        {{3, 1, 5}, {1, 4, 1}}};
+  for (int i = 0; i < 200; ++i) {
+    const int rank = static_cast<int>(rng() % 7);
+    std::vector<int32_t> out = random_shape(rng, rank, 9), a = out, b = out;
+    for (int d = 0; d < rank; ++d) {
+      if (rng() % 3 == 0) a[d] = 1;
+      if (rng() % 3 == 0) b[d] = 1;
+    }
+    // Sometimes drop leading dimensions of one operand (right-aligned broadcasting).
+    if (rank > 0 && rng() % 3 == 0) b.erase(b.begin(), b.begin() + 1 + rng() % rank);
+    shapes.push_back({a, b});
+  }
+  for (size_t s = 0; s < shapes.size(); ++s) {
+    const std::vector<int32_t>& as = shapes[s].first;
+    const std::vector<int32_t>& bs = shapes[s].second;
+    const std::vector<int32_t> os = fmn::ref::broadcast_shape(as, bs);
+    std::vector<float> a = random_vec(rng, count_of(as), -2.f, 2.f);
+    std::vector<float> b = random_vec(rng, count_of(bs), 0.25f, 2.f);
+    OperatorDef op;
+    op.builtin_code = codes[s % 5];
+    if (op.builtin_code != fmn::builtin::kSquaredDifference) op.options.activation = random_act(rng);
+    OpContext ctx;
+    ctx.op = &op;
+    ctx.op_name = "BINARY";
+    const bool b_const = rng() % 2 == 0;
+    ctx.inputs = {TensorView{fmn::TensorType::kFloat32, as, a.data(), false},
+                  TensorView{fmn::TensorType::kFloat32, bs, b.data(), b_const}};
+    ctx.outputs = {TensorView{fmn::TensorType::kFloat32, os, nullptr, false}};
+    check_tensor_op(ctx, "binary op " + std::to_string(op.builtin_code) + " " + shape_text(as) +
+                             " x " + shape_text(bs));
+  }
+}
+
+TEST(unary_ops_random) {
+  std::mt19937 rng(67);
+  const int32_t codes[] = {fmn::builtin::kNeg, fmn::builtin::kSqrt, fmn::builtin::kRsqrt,
+                           fmn::builtin::kLogistic};
+  for (int i = 0; i < 40; ++i) {
+    const std::vector<int32_t> shape = random_shape(rng, 1 + static_cast<int>(rng() % 4), 20);
+    std::vector<float> in = random_vec(rng, count_of(shape), -3.f, 3.f);  // NaNs for sqrt < 0
+    OperatorDef op;
+    op.builtin_code = codes[i % 4];
+    OpContext ctx;
+    ctx.op = &op;
+    ctx.op_name = "UNARY";
+    ctx.inputs = {TensorView{fmn::TensorType::kFloat32, shape, in.data(), false}};
+    ctx.outputs = {TensorView{fmn::TensorType::kFloat32, shape, nullptr, false}};
+    check_tensor_op(ctx, "unary op " + std::to_string(op.builtin_code) + " " + shape_text(shape));
+  }
+}
+
+TEST(reduce_random_axes) {
+  std::mt19937 rng(71);
+  int covered = 0;
+  for (int i = 0; i < 300; ++i) {
+    const int rank = 1 + static_cast<int>(rng() % 5);
+    const std::vector<int32_t> shape = random_shape(rng, rank, 12);
+    // A contiguous block of axes (what the tuned kernel covers), written in any order and
+    // sometimes negative; every 5th case an arbitrary axis set (it may decline those).
+    std::vector<int32_t> axes;
+    const bool block = i % 5 != 0;
+    const int first = static_cast<int>(rng() % rank);
+    const int count = 1 + static_cast<int>(rng() % (rank - first));
+    for (int d = 0; d < rank; ++d) {
+      const bool take = block ? (d >= first && d < first + count) : rng() % 2 == 0;
+      if (take) axes.push_back(rng() % 2 ? d - rank : d);
+    }
+    if (axes.empty()) axes.push_back(first);
+    std::shuffle(axes.begin(), axes.end(), rng);
+    std::vector<bool> red(static_cast<size_t>(rank), false);
+    for (int32_t ax : axes) red[static_cast<size_t>(ax < 0 ? ax + rank : ax)] = true;
+    OperatorDef op;
+    op.builtin_code = i % 2 ? fmn::builtin::kMean : fmn::builtin::kSum;
+    op.options.keep_dims = rng() % 2 == 0;
+    std::vector<int32_t> out;
+    for (int d = 0; d < rank; ++d) {
+      if (!red[d]) out.push_back(shape[d]);
+      else if (op.options.keep_dims) out.push_back(1);
+    }
+    std::vector<float> in = random_vec(rng, count_of(shape), -2.f, 2.f);
+    std::vector<int32_t> axes_data = axes;
+    OpContext ctx;
+    ctx.op = &op;
+    ctx.op_name = "REDUCE";
+    ctx.inputs = {TensorView{fmn::TensorType::kFloat32, shape, in.data(), false},
+                  TensorView{fmn::TensorType::kInt32, {static_cast<int32_t>(axes_data.size())},
+                             axes_data.data(), true}};
+    ctx.outputs = {TensorView{fmn::TensorType::kFloat32, out, nullptr, false}};
+    const std::string what = "reduce " + shape_text(shape) + " axes " + shape_text(axes);
+    if (block) {
+      check_tensor_op(ctx, what);
+      ++covered;
+    } else if (fmn::create_cpu_kernel(ctx)) {
+      check_tensor_op(ctx, what);
+    }
+  }
+  CHECK(covered >= 200);
+}
+
+TEST(transpose_random_perms) {
+  std::mt19937 rng(73);
+  std::vector<std::pair<std::vector<int32_t>, std::vector<int32_t>>> cases = {
+      {{1, 1, 97, 64}, {0, 1, 3, 2}}, {{1, 1, 146, 2}, {0, 1, 3, 2}}, {{1, 1, 2, 96}, {0, 1, 3, 2}},
+      {{7}, {0}}, {{1, 1, 1}, {2, 0, 1}}};
+  for (int i = 0; i < 150; ++i) {
+    const int rank = 1 + static_cast<int>(rng() % 6);
+    std::vector<int32_t> perm(static_cast<size_t>(rank));
+    for (int d = 0; d < rank; ++d) perm[d] = d;
+    std::shuffle(perm.begin(), perm.end(), rng);
+    cases.push_back({random_shape(rng, rank, rank > 4 ? 5 : 40), perm});
+  }
+  for (const auto& c : cases) {
+    const std::vector<int32_t>& shape = c.first;
+    std::vector<int32_t> perm = c.second, out(shape.size());
+    for (size_t d = 0; d < shape.size(); ++d) out[d] = shape[static_cast<size_t>(perm[d])];
+    std::vector<float> in = random_vec(rng, count_of(shape), -2.f, 2.f);
+    OperatorDef op;
+    op.builtin_code = fmn::builtin::kTranspose;
+    OpContext ctx;
+    ctx.op = &op;
+    ctx.op_name = "TRANSPOSE";
+    ctx.inputs = {TensorView{fmn::TensorType::kFloat32, shape, in.data(), false},
+                  TensorView{fmn::TensorType::kInt32, {static_cast<int32_t>(perm.size())},
+                             perm.data(), true}};
+    ctx.outputs = {TensorView{fmn::TensorType::kFloat32, out, nullptr, false}};
+    check_tensor_op(ctx, "transpose " + shape_text(shape) + " perm " + shape_text(perm));
+  }
+}
+
+TEST(tensor_ops_decline_what_they_do_not_cover) {
+  std::vector<float> a(12), b(12);
+  std::vector<int32_t> axes = {0, 2};
+  OperatorDef op;
+  op.builtin_code = fmn::builtin::kMean;
+  OpContext ctx;
+  ctx.op = &op;
+  ctx.op_name = "MEAN";
+  ctx.inputs = {TensorView{fmn::TensorType::kFloat32, {2, 3, 2}, a.data(), false},
+                TensorView{fmn::TensorType::kInt32, {2}, axes.data(), true}};
+  ctx.outputs = {TensorView{fmn::TensorType::kFloat32, {3}, nullptr, false}};
+  CHECK(fmn::create_cpu_kernel(ctx) == nullptr);  // axes {0, 2} around a kept axis
+  axes = {0, 1};
+  ctx.outputs[0].shape = {3};
+  CHECK(fmn::create_cpu_kernel(ctx) == nullptr);  // wrong output shape
+  ctx.outputs[0].shape = {2};
+  CHECK(fmn::create_cpu_kernel(ctx) != nullptr);
+  ctx.inputs[1].is_constant = false;
+  CHECK(fmn::create_cpu_kernel(ctx) == nullptr);  // run-time axes
+  op.builtin_code = fmn::builtin::kAdd;
+  ctx.inputs = {TensorView{fmn::TensorType::kFloat32, {2, 3}, a.data(), false},
+                TensorView{fmn::TensorType::kFloat32, {3, 2}, b.data(), false}};
+  ctx.outputs[0].shape = {2, 3};
+  CHECK(fmn::create_cpu_kernel(ctx) == nullptr);  // shapes that do not broadcast
+  ctx.inputs[1] = TensorView{fmn::TensorType::kInt32, {3}, b.data(), false};
+  CHECK(fmn::create_cpu_kernel(ctx) == nullptr);  // integer operand
+  ctx.inputs[1] = TensorView{fmn::TensorType::kFloat32, {3}, nullptr, true};
+  CHECK(fmn::create_cpu_kernel(ctx) == nullptr);  // a constant without data
 }

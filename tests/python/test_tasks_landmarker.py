@@ -130,6 +130,19 @@ def test_bundle_models_match_litert(member):
                 assert np.abs(a - b).max() <= 1e-4 * np.abs(b).max(), (member, kernels)
 
 
+def test_blendshapes_model_runs_tuned_kernels(tmp_path):
+    """The MLP-Mixer's layer norms, transposes and elementwise ops are the blendshapes model's
+    hot path: in the tuned plan only the data-movement ops (reshape, slice, concat) may fall
+    back to the reference kernels."""
+    p = tmp_path / "face_blendshapes.tflite"
+    p.write_bytes(zipfile.ZipFile(TASK).read("face_blendshapes.tflite"))
+    nodes = fm.Model(str(p), device="cpu").nodes
+    reference = {n["op"] for n in nodes if n["impl"] == "reference"}
+    assert reference <= {"RESHAPE", "STRIDED_SLICE", "CONCATENATION"}, reference
+    tuned = {n["op"] for n in nodes if n["impl"].startswith("cpu.")}
+    assert {"MEAN", "TRANSPOSE", "MUL", "ADD", "SQUARED_DIFFERENCE", "RSQRT"} <= tuned, tuned
+
+
 def _bundle_without(member=None, replace=None):
     src = zipfile.ZipFile(TASK)
     buf = io.BytesIO()

@@ -17,6 +17,7 @@
 
 #include "ops/cpu/cpu_kernels.h"
 #include "ops/cpu/cpu_simple_ops.h"
+#include "ops/cpu/cpu_tensor_ops.h"
 #include "ops/reference/reference_ops.h"
 #include "runtime/kernel.h"
 #include "runtime/thread_pool.h"
@@ -307,6 +308,7 @@ std::unique_ptr<Kernel> create_cpu_kernel(const OpContext& ctx) {
     if (depthwise) return std::unique_ptr<Kernel>(new CpuDepthwiseKernel(isa, g, ep));
     return std::unique_ptr<Kernel>(new CpuConvKernel(isa, g, ep));
   }
+  if (std::unique_ptr<Kernel> k = cpu::create_cpu_tensor_kernel(ctx)) return k;
   return cpu::create_cpu_simple_kernel(ctx, isa);
 }
 

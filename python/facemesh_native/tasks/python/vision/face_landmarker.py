@@ -220,6 +220,13 @@ class FaceLandmarker:
         rep["reason"] = self.device_reason
         return rep
 
+    def node_stats(self) -> List[dict]:
+        """Per graph node: calls and mean milliseconds per call since creation (facemesh_native
+        only; mediapipe has no such call)."""
+        self._check_open()
+        return [{"node": n, "calls": c, "mean_ms": (s / c * 1e3) if c else 0.0}
+                for n, c, s in self._impl.node_stats()]
+
     def _check_open(self) -> None:
         if self._closed:
             raise ValueError("Task runner is currently not running.")
