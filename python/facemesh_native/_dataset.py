@@ -207,7 +207,7 @@ class VideoResults:
 
     def __iter__(self) -> Iterator[FrameResult]:
         pipeline = self._pipeline or Pipeline(self.options)
-        with Media(self.path) as media:
+        with Media(self.path, threads=self.options.num_threads) as media:
             video = media.kind == "video"
             run = pipeline.runner(video)
             self.device = pipeline.device
@@ -295,7 +295,7 @@ def process_input(item: InputItem, out: OutputDir, fmt: str, options: LandmarkOp
             return s
     pending, committed = [], False
     try:
-        media = Media(item.path)
+        media = Media(item.path, threads=options.num_threads)
     except MediaError as err:
         s.status, s.reason = "failed", str(err)
         return s

@@ -45,7 +45,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--allow-software", action="store_true",
                    help="let --device gl run on a software rasterizer (llvmpipe)")
     p.add_argument("--threads", type=int, default=None,
-                   help="native threads per worker (default: CPUs / workers)")
+                   help="native and video-decoder threads per worker "
+                        "(default: CPUs / workers; with one worker, all)")
     p.add_argument("--workers", type=int, default=1,
                    help="worker processes, each with its own pipeline (default 1)")
     p.add_argument("--engine", default="local", choices=["local", "ray"],

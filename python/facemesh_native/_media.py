@@ -126,9 +126,11 @@ class Media:
     when the container says so, so use a frame's shape for the shown size); fps: the stream's average rate (None for images); num_frames: the container's frame count
     (0 when it does not say)."""
 
-    def __init__(self, path: str):
+    def __init__(self, path: str, threads: Optional[int] = None):
         av = _av()
         self.path = path
+        self.threads = threads   # decoder threads: None = FFmpeg's choice (one per core)
+        self._rgb = None         # one RGB converter (swscale context) for all frames
         p = Path(path)
         if not p.exists():
             raise MediaError("no such file")
@@ -176,6 +178,10 @@ class Media:
         av = _av()
         stream = self._stream
         stream.thread_type = "AUTO"   # frame- and slice-threaded decoding
+        if self.threads is not None:  # a worker's share of the cores (workers * threads <= CPUs)
+            stream.thread_count = max(1, int(self.threads))
+        from av.video.reformatter import VideoReformatter  # noqa: PLC0415
+        self._rgb = VideoReformatter()
         count = 0
         try:
             for fr in self._container.decode(stream):
@@ -191,7 +197,7 @@ class Media:
                     ts = index * 1000.0 / self.fps
                 else:
                     ts = 0.0
-                rgb = _rotate(fr.to_ndarray(format="rgb24"), int(fr.rotation or 0))
+                rgb = _rotate(self._to_rgb(fr), int(fr.rotation or 0))
                 yield Frame(index, ts if self.kind == "video" else 0.0, rgb)
                 if self.kind == "image":
                     break
@@ -203,6 +209,13 @@ class Media:
         if self.kind == "video" and self.num_frames and count < self.num_frames:
             raise MediaError(f"truncated: decoded {count} of the {self.num_frames} frames the "
                              "container lists")
+
+    def _to_rgb(self, fr) -> np.ndarray:
+        """frame.to_ndarray(format="rgb24") with the converter kept across frames (the same
+        pixels; swscale's context is not rebuilt for every frame)."""
+        if fr.format.name == "rgb24":
+            return fr.to_ndarray()
+        return self._rgb.reformat(fr, format="rgb24").to_ndarray()
 
     def frames(self, every: int = 1, prefetch: int = 8) -> Iterator[Frame]:
         """Decoded frames, every `every`-th one (indices 0, every, 2*every, ...). Decoding runs

@@ -17,6 +17,7 @@ from ._dataset import InputSummary, Pipeline, process_input
 from ._writers import OutputDir
 
 _state = {}
+_ONE_THREAD_ENV = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 
 
 def _init(outdir: str, fmt: str, options, overlay: bool, resume: bool, progress_q) -> None:
@@ -54,6 +55,11 @@ def run_pool(items, outdir: str, fmt: str, options, workers: int, overlay: bool,
     pumper.start()
     order = sorted(range(len(items)), key=lambda i: -_size(items[i]))
     results = [None] * len(items)
+    # Workers inherit the environment when spawned: numpy's BLAS in each of them gets one
+    # thread (its idle threads would otherwise spin beside the native ones). Restored after.
+    saved = {k: os.environ.get(k) for k in _ONE_THREAD_ENV}
+    for k in _ONE_THREAD_ENV:
+        os.environ.setdefault(k, "1")
     try:
         with ProcessPoolExecutor(max_workers=min(workers, len(items)), mp_context=ctx,
                                  initializer=_init,
@@ -69,6 +75,11 @@ def run_pool(items, outdir: str, fmt: str, options, workers: int, overlay: bool,
                 results[i] = s
                 prog.file_done(s)
     finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
         stop.set()
         pumper.join()
         while True:   # frames reported after the last poll

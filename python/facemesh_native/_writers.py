@@ -183,8 +183,10 @@ class WriteNpz(ResultWriter):
     def close(self) -> None:
         arrays = self.buf.arrays()
         arrays["info"] = np.array(json.dumps(self.info, sort_keys=True))
-        with open(self.path, "wb") as f:   # a file object: np.savez would append ".npz"
-            np.savez_compressed(f, **arrays)
+        # Uncompressed: float32 landmarks shrink by under 10% with zlib, at a CPU cost comparable
+        # to the landmark model's. A file object: np.savez would append ".npz" to a name.
+        with open(self.path, "wb") as f:
+            np.savez(f, **arrays)
 
 
 def _fmt(v) -> str:

@@ -453,12 +453,20 @@ def bench_dataset(args) -> dict:
     mp_cmd = _mediapipe_python(args.reference_python)
     if mp_cmd:
         runs = []
+        # A file, not -c: the pool's spawned workers import __main__ from its path.
+        script = os.path.join(tmp, "mediapipe_dataset.py")
+        with open(script, "w") as f:
+            f.write(_MEDIAPIPE_DATASET_SCRIPT)
         for r in range(args.repeat):
             out = os.path.join(tmp, f"mp{r}")
             os.makedirs(out)
             payload = json.dumps([paths, out, args.workers])
-            proc = subprocess.run(mp_cmd + ["-c", _MEDIAPIPE_DATASET_SCRIPT, payload],
-                                  capture_output=True, text=True)
+            try:
+                proc = subprocess.run(mp_cmd + [script, payload], capture_output=True, text=True,
+                                      timeout=max(120.0, 20 * ours["process_seconds"]))
+            except subprocess.TimeoutExpired as e:
+                print(f"mediapipe run timed out after {e.timeout:.0f} s")
+                break
             line = [l for l in proc.stdout.splitlines() if l.startswith("FMN_RESULT ")]
             if proc.returncode != 0 or not line:
                 print("mediapipe run failed:\n" + proc.stderr[-2000:])
