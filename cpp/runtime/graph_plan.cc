@@ -9,6 +9,15 @@ namespace fmn {
 
 namespace {
 
+// TFLite marks an absent optional input with index -1. Only these slots may be absent: a
+// convolution's bias. Every other input is read by its kernel.
+bool input_may_be_omitted(const OperatorDef& op, size_t index) {
+  const bool conv = op.custom_code.empty() && (op.builtin_code == builtin::kConv2d ||
+                                               op.builtin_code == builtin::kDepthwiseConv2d);
+  return conv && index == 2;
+}
+
+
 constexpr size_t kAlign = 64;
 
 std::string op_display_name(const OperatorDef& op) {
@@ -106,6 +115,11 @@ GraphPlan::GraphPlan(const ModelDef& model, bool fuse, size_t max_folded_bytes,
     PlannedNode node;
     node.op = op;
     node.name = op_display_name(op);
+    for (size_t i = 0; i < op.inputs.size(); ++i) {
+      if (op.inputs[i] == -1 && !input_may_be_omitted(op, i))
+        throw ModelError(node.name + ": input " + std::to_string(i) +
+                         " is omitted (tensor index -1), but the operator needs it");
+    }
     node.inputs = op.inputs;
     node.outputs = op.outputs;
     bool all_constant = true;
