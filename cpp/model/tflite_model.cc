@@ -149,6 +149,32 @@ class Parser {
     charge(s.size() + 1, where);
     return s;
   }
+  // Names reach Python as str: reject what would not decode (overlong forms and surrogates
+  // included, as Python's decoder does).
+  static bool valid_utf8(const std::string& s) {
+    const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+    const size_t n = s.size();
+    for (size_t i = 0; i < n;) {
+      const unsigned c = p[i];
+      size_t len;
+      unsigned cp;
+      if (c < 0x80) { ++i; continue; }
+      if ((c & 0xE0) == 0xC0) { len = 2; cp = c & 0x1F; }
+      else if ((c & 0xF0) == 0xE0) { len = 3; cp = c & 0x0F; }
+      else if ((c & 0xF8) == 0xF0) { len = 4; cp = c & 0x07; }
+      else return false;
+      if (i + len > n) return false;
+      for (size_t k = 1; k < len; ++k) {
+        if ((p[i + k] & 0xC0) != 0x80) return false;
+        cp = (cp << 6) | (p[i + k] & 0x3F);
+      }
+      if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
+          cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+        return false;
+      i += len;
+    }
+    return true;
+  }
   // Copies [offset, offset + size) of the file for data stored outside the flatbuffer.
   std::vector<uint8_t> external_bytes(uint64_t offset, uint64_t size, const std::string& where) {
     if (offset > img_.size() || size > img_.size() - offset)
@@ -266,6 +292,7 @@ void Parser::parse_opcodes(const fb::Table& model) {
     if (oc.code < 0) fail(where + " has the negative builtin code " + std::to_string(oc.code));
     oc.version = c.get<int32_t>(2, 1);
     oc.custom = string_field(c, 1, "operator custom_code", where);
+    if (!valid_utf8(oc.custom)) fail(where + ": operator custom_code is not valid UTF-8");
     if (oc.code == builtin::kCustom && oc.custom.empty())
       fail(where + " is CUSTOM but has no custom_code name");
   }
@@ -279,6 +306,7 @@ void Parser::parse_tensors(const fb::Table& sg, ModelDef& m) {
     const fb::Table t = fb::table_at(ts, i, "tensor");
     TensorDef& td = m.tensors[i];
     td.name = string_field(t, 3, "tensor name", "tensor " + std::to_string(i) + " name");
+    if (!valid_utf8(td.name)) fail("tensor " + std::to_string(i) + ": its name is not valid UTF-8");
     const std::string where = "tensor " + std::to_string(i) + " ('" + td.name + "')";
     td.shape = int_vector(t, 0, "tensor shape", where + " shape");
     const int8_t type = t.get<int8_t>(1, 0);

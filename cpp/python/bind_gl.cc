@@ -37,9 +37,10 @@ namespace {
 
 class PyGlModel {
  public:
-  PyGlModel(const std::string& path, const std::string& device, bool allow_software, int max_batch, bool fp16) {
+  // source: a path (str) or the model's bytes.
+  PyGlModel(const py::object& source, const std::string& device, bool allow_software, int max_batch, bool fp16) {
+    ModelDef def = pyconv::load_model(source);
     py::gil_scoped_release release;
-    ModelDef def = load_tflite_file(path);
     std::string why;
     ctx_ = gl::create_gl_context(device, allow_software, &why);
     if (!ctx_) throw std::runtime_error("no usable OpenGL ES 3.1 device for '" + device + "': " + why);
@@ -160,7 +161,7 @@ py::dict probe_gl_dict(bool hardware_only) {
 
 void register_gl_bindings(py::module_& m) {
   py::class_<PyGlModel>(m, "GlModel")
-      .def(py::init<const std::string&, const std::string&, bool, int, bool>(), py::arg("path"),
+      .def(py::init<const py::object&, const std::string&, bool, int, bool>(), py::arg("source"),
            py::arg("device") = "gl", py::arg("allow_software") = false, py::arg("max_batch") = 1,
            py::arg("fp16") = false)
       .def_property_readonly("inputs", &PyGlModel::inputs)

@@ -8,6 +8,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "python/convert.h"
 #include "python/bind_image.h"
 #include "util/image_to_tensor.h"
 
@@ -23,20 +24,25 @@ using U8Array = py::array_t<uint8_t, py::array::c_style>;
 ImageView view_image(const py::array& image, U8Array* keep) {
   if (!py::isinstance<py::array_t<uint8_t>>(image) || image.ndim() != 3)
     throw std::invalid_argument("image must be a uint8 array of shape (H, W, 3) or (H, W, 4)");
-  const int channels = static_cast<int>(image.shape(2));
-  if (channels != 3 && channels != 4)
-    throw std::invalid_argument("image must have 3 or 4 channels");
+  const int64_t h = image.shape(0), w = image.shape(1), c = image.shape(2);
+  if (c != 3 && c != 4) throw std::invalid_argument("image must have 3 or 4 channels");
+  if (h < 1 || w < 1) throw std::invalid_argument("image is empty");
+  // Sizes are checked in 64 bits before anything is copied or narrowed.
+  if (h > pyconv::kMaxFrameSide || w > pyconv::kMaxFrameSide)
+    throw std::invalid_argument("image is too large: " + std::to_string(h) + " x " + std::to_string(w) +
+                                " (at most " + std::to_string(pyconv::kMaxFrameSide) + " pixels a side)");
   py::array src = image;
-  if (image.strides(2) != 1 || image.strides(1) != channels) {
-    *keep = U8Array::ensure(image);
+  if (image.strides(2) != 1 || image.strides(1) != c || image.strides(0) < w * c ||
+      image.strides(0) > (int64_t{1} << 30)) {
+    *keep = pyconv::contiguous_or_raise<uint8_t>(image, "the image");
     src = *keep;
   }
   ImageView v;
   v.data = static_cast<const uint8_t*>(src.data());
-  v.height = static_cast<int>(src.shape(0));
-  v.width = static_cast<int>(src.shape(1));
+  v.height = static_cast<int>(h);
+  v.width = static_cast<int>(w);
   v.row_stride_bytes = static_cast<int>(src.strides(0));
-  v.channels = channels;
+  v.channels = static_cast<int>(c);
   return v;
 }
 

@@ -16,6 +16,7 @@
 #include <memory>
 #include <string>
 
+#include "python/convert.h"
 #include "graph/face_landmarker.h"
 #include "model/geometry_metadata.h"
 #include "util/face_blendshapes.h"
@@ -52,16 +53,7 @@ class PyFaceLandmarker {
   }
 
   py::tuple process(const py::array& image, int64_t timestamp_us, int rotation_degrees) {
-    if (!image.dtype().is(py::dtype::of<uint8_t>()) || image.ndim() != 3 ||
-        (image.shape(2) != 3 && image.shape(2) != 4) || image.strides(2) != 1 ||
-        image.strides(1) < image.shape(2) || image.strides(0) <= 0)
-      throw py::value_error("internal: image must be uint8 (H, W, 3|4) with unit channel stride");
-    ImageFrame f;
-    f.data = static_cast<const uint8_t*>(image.data());
-    f.height = static_cast<int>(image.shape(0));
-    f.width = static_cast<int>(image.shape(1));
-    f.row_stride = image.strides(0);
-    f.pixel_stride = static_cast<int>(image.strides(1));
+    const ImageFrame f = pyconv::image_frame(image);
     FaceLandmarkerResult r;
     {
       py::gil_scoped_release release;

@@ -33,17 +33,15 @@ namespace {
 
 class PyInterpreter {
  public:
-  PyInterpreter(const std::string& path, int num_threads, bool tuned, bool fuse) {
+  // source: a path (str) or the model's bytes.
+  PyInterpreter(const py::object& source, int num_threads, bool tuned, bool fuse) {
     InterpreterOptions o;
     o.num_threads = num_threads;
     o.tuned_kernels = tuned;
     o.fuse = fuse;
-    ModelDef def;
-    {
-      py::gil_scoped_release release;
-      def = load_tflite_file(path);
-      interp_.reset(new Interpreter(std::move(def), o));
-    }
+    ModelDef def = pyconv::load_model(source);
+    py::gil_scoped_release release;
+    interp_.reset(new Interpreter(std::move(def), o));
   }
 
   py::list inputs() const { return pyconv::tensor_list(interp_->inputs()); }
@@ -123,16 +121,7 @@ class PyFaceMesh {
   // Python layer guarantees it). Returns (landmarks (F,N,3), rects (F,5), scores (F,),
   // detections (D,17): score, xmin, ymin, w, h, 6 keypoints x,y; detector_ran).
   py::tuple process(const py::array& image, int64_t timestamp_us) {
-    if (!image.dtype().is(py::dtype::of<uint8_t>()) || image.ndim() != 3 ||
-        (image.shape(2) != 3 && image.shape(2) != 4) || image.strides(2) != 1 ||
-        image.strides(1) < image.shape(2) || image.strides(0) <= 0)
-      throw py::value_error("internal: image must be uint8 (H, W, 3|4) with unit channel stride");
-    ImageFrame f;
-    f.data = static_cast<const uint8_t*>(image.data());
-    f.height = static_cast<int>(image.shape(0));
-    f.width = static_cast<int>(image.shape(1));
-    f.row_stride = image.strides(0);
-    f.pixel_stride = static_cast<int>(image.strides(1));
+    const ImageFrame f = pyconv::image_frame(image);
     FaceMeshResult result_;  // per call: concurrent callers must not share it
     {
       py::gil_scoped_release release;
@@ -191,7 +180,7 @@ PYBIND11_MODULE(_core, m) {
       .def_property_readonly("graph_file", &fmn::PyFaceMesh::graph_file)
       .def("node_stats", &fmn::PyFaceMesh::node_stats);
   py::class_<fmn::PyInterpreter>(m, "Interpreter")
-      .def(py::init<const std::string&, int, bool, bool>(), py::arg("path"),
+      .def(py::init<const py::object&, int, bool, bool>(), py::arg("source"),
            py::arg("num_threads") = 1, py::arg("tuned") = true, py::arg("fuse") = true)
       .def_property_readonly("inputs", &fmn::PyInterpreter::inputs)
       .def_property_readonly("outputs", &fmn::PyInterpreter::outputs)

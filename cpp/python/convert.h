@@ -12,6 +12,8 @@
 #include <string>
 #include <vector>
 
+#include "graph/calculator.h"
+#include "model/tflite_model.h"
 #include "runtime/interpreter.h"
 
 namespace fmn {
@@ -19,6 +21,65 @@ namespace pyconv {
 
 namespace py = pybind11;
 using FloatArray = py::array_t<float, py::array::c_style>;
+
+// A model from a path (str) or from the bytes of a .tflite file (no temporary file). The GIL
+// is held only while the bytes are copied out.
+inline ModelDef load_model(const py::object& source) {
+  if (py::isinstance<py::bytes>(source)) {
+    const std::string data = source.cast<std::string>();
+    py::gil_scoped_release release;
+    return parse_tflite(reinterpret_cast<const uint8_t*>(data.data()), data.size());
+  }
+  const std::string path = source.cast<std::string>();
+  py::gil_scoped_release release;
+  return load_tflite_file(path);
+}
+
+// The largest frame side the pipelines take (image_to_tensor's limit), checked before any copy.
+constexpr int64_t kMaxFrameSide = 32768;
+
+// Raises MemoryError (as numpy does when an allocation fails).
+[[noreturn]] inline void throw_memory_error(const std::string& what) {
+  PyErr_SetString(PyExc_MemoryError, what.c_str());
+  throw py::error_already_set();
+}
+
+// arr as a C-contiguous array of T: arr itself when it already is one, else a copy. A copy that
+// cannot be made raises MemoryError instead of returning an empty array.
+template <typename T>
+py::array_t<T, py::array::c_style> contiguous_or_raise(const py::array& arr, const std::string& what) {
+  auto out = py::array_t<T, py::array::c_style>::ensure(arr);
+  if (!out) {
+    if (PyErr_Occurred()) throw py::error_already_set();
+    throw_memory_error("cannot make a contiguous copy of " + what + " (out of memory?)");
+  }
+  return out;
+}
+
+// An ImageFrame viewing a uint8 (H, W, 3|4) array with a unit channel stride and positive
+// pixel and row strides (the Python layer makes such a view or copy). Every size and stride is
+// checked in 64 bits before it is narrowed; ValueError names the problem.
+inline ImageFrame image_frame(const py::array& image) {
+  if (!image.dtype().is(py::dtype::of<uint8_t>()) || image.ndim() != 3 ||
+      (image.shape(2) != 3 && image.shape(2) != 4) || image.strides(2) != 1 ||
+      image.strides(1) < image.shape(2) || image.strides(0) <= 0)
+    throw py::value_error("image must be uint8 (H, W, 3|4) with unit channel stride");
+  const int64_t h = image.shape(0), w = image.shape(1), ps = image.strides(1), rs = image.strides(0);
+  if (h < 1 || w < 1) throw py::value_error("the frame is empty");
+  if (h > kMaxFrameSide || w > kMaxFrameSide)
+    throw py::value_error("the frame is too large: " + std::to_string(h) + " x " + std::to_string(w) +
+                          " (at most " + std::to_string(kMaxFrameSide) + " pixels a side)");
+  if (ps > 4 || rs < w * ps || rs > (int64_t{1} << 30))
+    throw py::value_error("the frame's strides (" + std::to_string(rs) + ", " + std::to_string(ps) +
+                          ", 1) do not fit its size");
+  ImageFrame f;
+  f.data = static_cast<const uint8_t*>(image.data());
+  f.height = static_cast<int>(h);
+  f.width = static_cast<int>(w);
+  f.row_stride = rs;
+  f.pixel_stride = static_cast<int>(ps);
+  return f;
+}
 
 inline std::string shape_text(const std::vector<int64_t>& s) {
   std::string r = "(";
@@ -58,6 +119,8 @@ inline py::list node_list(const std::vector<NodeInfo>& nodes) {
   return l;
 }
 
+constexpr int64_t kMaxBatch = int64_t{1} << 16;
+
 // Checks one input against the model's input and returns its batch size. Accepted: float32 of
 // exactly the model's shape, or with the model's leading 1 replaced by N >= 1 (any strides; a
 // C-contiguous copy is made when needed).
@@ -83,10 +146,13 @@ inline int64_t check_input(const py::handle& obj, const TensorInfo& info, size_t
     std::string alt;
     if (!want.empty() && want[0] == 1)
       alt = want.size() == 1 ? " or (N,)"
-                             : " or (N" + shape_text(std::vector<int64_t>(want.begin() + 1, want.end())).substr(1);
+                             : " or (N, " + shape_text(std::vector<int64_t>(want.begin() + 1, want.end())).substr(1);
     throw py::value_error(which + " must have shape " + shape_text(want) + alt + ", got " + shape_text(got));
   }
-  *out = FloatArray::ensure(arr);
+  if (batch > kMaxBatch)   // before any copy: a broadcast view may stand for terabytes
+    throw py::value_error(which + ": batch size " + std::to_string(batch) + " is too large (at most " +
+                          std::to_string(kMaxBatch) + ")");
+  *out = contiguous_or_raise<float>(arr, which);
   return batch;
 }
 
@@ -106,7 +172,6 @@ inline int64_t check_inputs(const py::sequence& inputs, const std::vector<Tensor
     batch = b;
     ptrs->push_back((*arrays)[i].data());
   }
-  if (batch > (1 << 16)) throw py::value_error("batch size is too large (at most 65536)");
   return batch;
 }
 

@@ -4,7 +4,7 @@ Private: use the facemesh_native package. Errors: std::invalid_argument from the
 as ValueError, std::runtime_error (an unusable GL device, a failed GL call) as RuntimeError;
 ModelError and GraphError below are ValueError subclasses.
 """
-from typing import Any, Dict, List, Optional, Sequence, Tuple, TypedDict
+from typing import Any, Dict, List, Optional, Sequence, Tuple, TypedDict, Union
 
 import numpy as np
 import numpy.typing as npt
@@ -36,7 +36,7 @@ class _NodeInfo(TypedDict):
 class Interpreter:
     """A .tflite model on the CPU engine."""
 
-    def __init__(self, path: str, num_threads: int = 1, tuned: bool = True,
+    def __init__(self, source: Union[str, bytes], num_threads: int = 1, tuned: bool = True,
                  fuse: bool = True) -> None: ...
     @property
     def inputs(self) -> List[_TensorInfo]: ...
@@ -59,7 +59,7 @@ class Interpreter:
 class GlModel:
     """A .tflite model on the OpenGL ES 3.1 compute executor (RuntimeError when no device)."""
 
-    def __init__(self, path: str, device: str = "gl", allow_software: bool = False,
+    def __init__(self, source: Union[str, bytes], device: str = "gl", allow_software: bool = False,
                  max_batch: int = 1) -> None: ...
     @property
     def inputs(self) -> List[_TensorInfo]: ...

@@ -13,6 +13,7 @@ from typing import Dict, List, Optional
 import numpy as np
 
 from . import _core
+from ._image import check_frame_size
 from ._model import DEVICES, _resolve_device, models_dir  # noqa: F401
 
 
@@ -169,6 +170,7 @@ class FaceMesh:
             raise ValueError(f"image must have shape (H, W, 3) (RGB), got {image.shape}")
         if image.shape[0] == 0 or image.shape[1] == 0:
             raise ValueError(f"image is empty: shape {image.shape}")
+        check_frame_size(image.shape)
         s = image.strides
         if s[2] != 1 or s[1] != image.shape[2] or s[0] < s[1] * image.shape[1]:
             image = np.ascontiguousarray(image)

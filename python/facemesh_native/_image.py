@@ -32,6 +32,17 @@ _CHANNELS = {ImageFormat.SRGB: 3, ImageFormat.SRGBA: 4, ImageFormat.SBGRA: 4,
              ImageFormat.SRGBA64: 4, ImageFormat.VEC32F1: 1, ImageFormat.VEC32F2: 2}
 
 
+MAX_FRAME_SIDE = 32768   # the pipelines' limit (cpp/python/convert.h kMaxFrameSide)
+
+
+def check_frame_size(shape) -> None:
+    """ValueError for a frame over the pipelines' size limit, checked before any copy (a
+    broadcast view of a few bytes may describe gigabytes)."""
+    if len(shape) >= 2 and (shape[0] > MAX_FRAME_SIDE or shape[1] > MAX_FRAME_SIDE):
+        raise ValueError(f"the frame is too large: {shape[0]} x {shape[1]} (at most "
+                         f"{MAX_FRAME_SIDE} pixels a side)")
+
+
 class Image:
     """An image for the Tasks API (see the module docstring)."""
 

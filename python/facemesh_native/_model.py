@@ -47,7 +47,9 @@ class Model:
     """A loaded .tflite model on one device.
 
     Args:
-      model: a bundled model name (see MODEL_NAMES) or a path to a .tflite file.
+      model: a bundled model name (see MODEL_NAMES), a path to a .tflite file, or the bytes of
+        one (bytes, bytearray or memoryview: nothing is written to disk).
+      model_bytes: the same bytes as a keyword (instead of `model`).
       device: "auto" (the best hardware GPU, else the CPU), "cpu", "gpu", "gl" or "gl:N"
         (see facemesh_native.DEVICES); `device` then says what runs the model and
         `device_reason` why.
@@ -65,9 +67,18 @@ class Model:
     replaced by a batch size N. Bad input raises ValueError saying what was expected.
     """
 
-    def __init__(self, model: str | os.PathLike, device: str = "auto",
+    def __init__(self, model: "str | os.PathLike | bytes | None" = None, device: str = "auto",
                  num_threads: Optional[int] = None, kernels: str = "tuned", fuse: bool = True,
-                 allow_software: bool = False, max_batch: int = 16, precision: str = "fp32"):
+                 allow_software: bool = False, max_batch: int = 16, precision: str = "fp32",
+                 *, model_bytes: "bytes | bytearray | memoryview | None" = None):
+        if model_bytes is not None:
+            if model is not None:
+                raise ValueError("give either model or model_bytes, not both")
+            model = model_bytes
+        if model is None:
+            raise ValueError("no model: give a bundled model name, a .tflite path or its bytes")
+        if isinstance(model, (bytearray, memoryview)):
+            model = bytes(model)
         if precision not in ("fp32", "fp16"):
             raise ValueError(f"precision must be 'fp32' or 'fp16', got {precision!r}")
         choice = _resolve_device(device, allow_software)
@@ -78,20 +89,25 @@ class Model:
             raise ValueError(f"num_threads must be None or an int in 1..256, got {num_threads!r}")
         if kernels not in ("tuned", "reference"):
             raise ValueError(f"kernels must be 'tuned' or 'reference', got {kernels!r}")
-        self.path = model_path(model)
+        if isinstance(model, bytes):
+            self.path = None                 # loaded from memory
+            source = model
+        else:
+            self.path = model_path(model)
+            source = str(self.path)
         self.device_reason = choice.reason
         self.precision = precision
         if choice.device == "cpu":
             if precision != "fp32":
                 raise ValueError("precision='fp16' is a GPU (gl) option; the CPU computes in fp32")
-            self._impl = _core.Interpreter(str(self.path), int(num_threads), kernels == "tuned",
+            self._impl = _core.Interpreter(source, int(num_threads), kernels == "tuned",
                                            bool(fuse))
             self.device = "cpu"
             self.device_name = "cpu"
         else:
             if kernels != "tuned":
                 raise ValueError("kernels='reference' is a CPU option")
-            self._impl = _core.GlModel(str(self.path), choice.device, bool(allow_software),
+            self._impl = _core.GlModel(source, choice.device, bool(allow_software),
                                        int(max_batch), fp16=precision == "fp16")
             self.device = "gl"
             self.device_name = self._impl.device_name
@@ -134,5 +150,6 @@ class Model:
         return self._impl.run_capture(list(inputs), list(names))
 
     def __repr__(self) -> str:
-        return (f"Model({self.path.name!r}, device={self.device!r} ({self.device_name}), "
+        name = self.path.name if self.path is not None else "<bytes>"
+        return (f"Model({name!r}, device={self.device!r} ({self.device_name}), "
                 f"num_threads={self.num_threads})")

@@ -22,7 +22,7 @@ import numpy as np
 
 from .... import _core
 from ...._face_mesh import graphs_dir
-from ...._image import Image, ImageFormat
+from ...._image import Image, ImageFormat, check_frame_size
 from ...._model import _resolve_device
 from .._base_options import BaseOptions
 from ..components.containers import Category, NormalizedLandmark
@@ -257,7 +257,9 @@ class FaceLandmarker:
         fmt = getattr(getattr(image, "image_format", None), "name", "")
         if fmt not in ("SRGB", "SRGBA"):
             raise ValueError(f"FaceLandmarker takes SRGB or SRGBA uint8 images, got {fmt or image!r}")
-        return Image(ImageFormat[fmt], np.ascontiguousarray(view()))._rgb_for_landmarker()
+        pixels = view()
+        check_frame_size(np.shape(pixels))
+        return Image(ImageFormat[fmt], np.ascontiguousarray(pixels))._rgb_for_landmarker()
 
     def _check_timestamp(self, timestamp_ms) -> int:
         if isinstance(timestamp_ms, bool) or not isinstance(timestamp_ms, (int, np.integer)):
