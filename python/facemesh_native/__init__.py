@@ -17,7 +17,9 @@ from ._doctor import doctor  # noqa: E402
 from ._image import Image, ImageFormat  # noqa: E402
 from ._dataset import (FrameResult, LandmarkOptions, landmarks_dataset,  # noqa: E402
                        process_images, process_video)
+from . import solutions  # noqa: E402  (mp.solutions.face_mesh, as `import mediapipe as mp`)
 
 __all__ = ["FaceMesh", "FaceMeshResult", "Model", "DEVICES", "MODEL_NAMES", "doctor",
            "graphs_dir", "model_path", "models_dir", "process_video", "process_images",
-           "landmarks_dataset", "LandmarkOptions", "FrameResult", "Image", "ImageFormat"]
+           "landmarks_dataset", "LandmarkOptions", "FrameResult", "Image", "ImageFormat",
+           "solutions"]

@@ -22,9 +22,47 @@ def graphs_dir() -> Path:
     return Path(__file__).resolve().parent / "graphs"
 
 
+def _float_text(v: float) -> str:
+    """A float32 field as protobuf's text format prints it (upb): 6 significant digits when
+    they read back as the same float32, else 9."""
+    text = "%.6g" % v
+    return text if np.float32(float(text)) == np.float32(v) else "%.9g" % v
+
+
+def _float_json(v: float) -> float:
+    """A float32 field as json_format.MessageToDict gives it: the shortest decimal that reads
+    back as the same float32."""
+    f32 = np.float32(v)
+    for digits in range(6, 10):
+        text = "%.*g" % (digits, v)
+        if np.float32(float(text)) == f32:
+            return float(text)
+    return float(v)
+
+
+class _FieldInfo:
+    """What ListFields() pairs with each value: the field's name (and number), as protobuf's
+    FieldDescriptor offers them."""
+
+    __slots__ = ("name", "number")
+
+    def __init__(self, name: str, number: int):
+        self.name, self.number = name, number
+
+    def __repr__(self) -> str:
+        return f"<field {self.name}>"
+
+
+_LANDMARK_FIELDS = (_FieldInfo("x", 1), _FieldInfo("y", 2), _FieldInfo("z", 3))
+_LANDMARK_LIST_FIELD = _FieldInfo("landmark", 1)
+
+
 class NormalizedLandmark:
-    """One landmark, as mediapipe's NormalizedLandmark: x, y normalised to the image, z in
-    units of the image width (smaller is nearer)."""
+    """One landmark, as mediapipe's NormalizedLandmark message: x, y normalised to the image,
+    z in units of the image width (smaller is nearer). Behaves as the protobuf message for
+    reading: str() is its text format, HasField / ListFields; to_dict() gives what
+    google.protobuf.json_format.MessageToDict gives for mediapipe's message. visibility and
+    presence are never set by FaceMesh (as in mediapipe's results)."""
 
     __slots__ = ("x", "y", "z")
 
@@ -32,14 +70,35 @@ class NormalizedLandmark:
         self.x, self.y, self.z = float(x), float(y), float(z)
 
     def HasField(self, name: str) -> bool:  # noqa: N802 - mediapipe's protobuf API
-        return name in ("x", "y", "z")
+        if name in ("x", "y", "z"):
+            return True
+        if name in ("visibility", "presence"):
+            return False
+        raise ValueError(f'Protocol message NormalizedLandmark has no "{name}" field.')
 
-    def __repr__(self) -> str:
-        return f"x: {self.x}\ny: {self.y}\nz: {self.z}\n"
+    def ListFields(self):  # noqa: N802 - mediapipe's protobuf API
+        return [(f, getattr(self, f.name)) for f in _LANDMARK_FIELDS]
+
+    def to_dict(self) -> dict:
+        return {"x": _float_json(self.x), "y": _float_json(self.y), "z": _float_json(self.z)}
+
+    def __eq__(self, other) -> bool:
+        if not isinstance(other, NormalizedLandmark):
+            return NotImplemented
+        return (self.x, self.y, self.z) == (other.x, other.y, other.z)
+
+    __hash__ = None
+
+    def __str__(self) -> str:
+        return f"x: {_float_text(self.x)}\ny: {_float_text(self.y)}\nz: {_float_text(self.z)}\n"
+
+    __repr__ = __str__
 
 
 class NormalizedLandmarkList:
-    """A face's landmarks, as mediapipe's NormalizedLandmarkList (`.landmark[j].x`).
+    """A face's landmarks, as mediapipe's NormalizedLandmarkList (`.landmark[j].x`): str() is
+    the protobuf text form (`landmark { x: ... }`), HasField / ListFields, to_dict() as
+    MessageToDict, len() the number of landmarks, iteration over `.landmark`.
 
     The per-landmark objects are built on first access of `.landmark`; `np.asarray(lst)`
     gives the (N, 3) float32 array without building them."""
@@ -56,8 +115,28 @@ class NormalizedLandmarkList:
             self._landmark = [NormalizedLandmark(*p) for p in self._array.tolist()]
         return self._landmark
 
+    def HasField(self, name: str) -> bool:  # noqa: N802 - as protobuf: not for repeated fields
+        if name == "landmark":
+            raise ValueError("Field mediapipe.NormalizedLandmarkList.landmark does not have "
+                             "presence.")
+        raise ValueError(f'Protocol message NormalizedLandmarkList has no "{name}" field.')
+
+    def ListFields(self):  # noqa: N802 - mediapipe's protobuf API
+        return [(_LANDMARK_LIST_FIELD, self.landmark)] if len(self._array) else []
+
+    def to_dict(self) -> dict:
+        return {"landmark": [lm.to_dict() for lm in self.landmark]} if len(self._array) else {}
+
     def __len__(self) -> int:
         return len(self._array)
+
+    def __iter__(self):
+        return iter(self.landmark)
+
+    def __str__(self) -> str:
+        return "".join("landmark {\n" + "".join("  " + line + "\n"
+                                                for line in str(lm).splitlines()) + "}\n"
+                       for lm in self.landmark)
 
     def __array__(self, dtype=None, copy=None):
         return self._array if dtype is None else self._array.astype(dtype)
@@ -158,7 +237,9 @@ class FaceMesh:
         return rep
 
     def process(self, image: np.ndarray) -> FaceMeshResult:
-        """Runs the pipeline on an RGB uint8 image (H, W, 3), contiguous or not."""
+        """Runs the pipeline on an RGB uint8 image (H, W, 3), contiguous or not. RGBA (H, W, 4)
+        is accepted too (alpha ignored): an extension; mediapipe's solution, like
+        facemesh_native.solutions.face_mesh.FaceMesh, takes RGB only."""
         if self._impl is None:
             raise RuntimeError("this FaceMesh is closed")
         if not isinstance(image, np.ndarray):
@@ -167,7 +248,8 @@ class FaceMesh:
         if image.dtype != np.uint8:
             raise ValueError(f"image must have dtype uint8, got {image.dtype}")
         if image.ndim != 3 or image.shape[2] not in (3, 4):
-            raise ValueError(f"image must have shape (H, W, 3) (RGB), got {image.shape}")
+            raise ValueError(f"image must have shape (H, W, 3) (RGB) or (H, W, 4) (RGBA, a "
+                             f"facemesh_native extension), got {image.shape}")
         if image.shape[0] == 0 or image.shape[1] == 0:
             raise ValueError(f"image is empty: shape {image.shape}")
         check_frame_size(image.shape)

@@ -16,6 +16,8 @@ import numpy as np
 import pytest
 
 import facemesh_native
+import facemesh_native as fm
+from facemesh_native._face_mesh import NormalizedLandmarkList
 from facemesh_native.solutions import drawing_styles, drawing_utils, face_mesh
 from facemesh_native.solutions import face_mesh_connections as conn
 
@@ -53,8 +55,10 @@ def test_module_paths_mirror_mediapipe():
 
 
 @needs_facemesh
-def test_face_mesh_class_is_the_package_class():
-    assert face_mesh.FaceMesh is facemesh_native.FaceMesh
+def test_face_mesh_class_is_the_package_class_held_to_mediapipe():
+    # The solution class is the native one with mediapipe's input checks on top.
+    assert issubclass(face_mesh.FaceMesh, facemesh_native.FaceMesh)
+    assert face_mesh.FaceMesh.process is not facemesh_native.FaceMesh.process
 
 
 # ---------------------------------------------------------------- connection sets
@@ -435,3 +439,80 @@ def test_demo_missing_and_unreadable_files(tmp_path):
     bad.write_bytes(b"not an image")
     r = _demo([bad], tmp_path)
     assert r.returncode == 2 and "cannot read" in r.stderr, r.stderr
+
+
+# ---------------------------------------------------------------------------------------------
+# The drop-in surface: `import facemesh_native as mp` as `import mediapipe as mp`, and results
+# that print and convert as mediapipe's protobuf messages.
+
+def _protobuf_landmark_classes():
+    """mediapipe's NormalizedLandmark / NormalizedLandmarkList messages, declared here from
+    their .proto fields (mediapipe/framework/formats/landmark.proto, proto2), as the oracle."""
+    pytest.importorskip("google.protobuf")
+    from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
+    f = descriptor_pb2.FileDescriptorProto(name="fmn_test_landmark.proto", package="mediapipe",
+                                           syntax="proto2")
+    lm = f.message_type.add(name="NormalizedLandmark")
+    for i, n in enumerate(["x", "y", "z", "visibility", "presence"], 1):
+        lm.field.add(name=n, number=i, type=descriptor_pb2.FieldDescriptorProto.TYPE_FLOAT,
+                     label=descriptor_pb2.FieldDescriptorProto.LABEL_OPTIONAL)
+    ll = f.message_type.add(name="NormalizedLandmarkList")
+    ll.field.add(name="landmark", number=1, type=descriptor_pb2.FieldDescriptorProto.TYPE_MESSAGE,
+                 label=descriptor_pb2.FieldDescriptorProto.LABEL_REPEATED,
+                 type_name=".mediapipe.NormalizedLandmark")
+    pool = descriptor_pool.DescriptorPool()
+    pool.Add(f)
+    get = getattr(message_factory, "GetMessageClass", None)
+    if get is None:
+        factory = message_factory.MessageFactory(pool)
+        get = factory.GetPrototype
+    return get(pool.FindMessageTypeByName("mediapipe.NormalizedLandmarkList"))
+
+
+def test_import_facemesh_native_as_mp_gives_solutions():
+    import facemesh_native as mp
+    assert mp.solutions.face_mesh.FACEMESH_NUM_LANDMARKS == 468
+    for name in ("face_mesh", "drawing_utils", "drawing_styles", "face_mesh_connections"):
+        assert hasattr(mp.solutions, name), name
+
+
+def test_import_stays_light():
+    code = ("import sys, facemesh_native as mp; mp.solutions.face_mesh; "
+            "print('cv2' in sys.modules, 'matplotlib' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "False"]
+
+
+def test_solution_face_mesh_raises_mediapipes_error_for_rgba():
+    from facemesh_native.solutions import face_mesh
+    with face_mesh.FaceMesh(static_image_mode=True) as m:
+        with pytest.raises(ValueError, match=r"^Input image must contain three channel rgb data\.$"):
+            m.process(np.zeros((64, 64, 4), np.uint8))
+    with fm.FaceMesh(static_image_mode=True, device="cpu") as native:   # the extension
+        assert native.process(np.zeros((64, 64, 4), np.uint8)).multi_face_landmarks is None
+
+
+def test_landmarks_print_and_convert_as_protobuf():
+    List = _protobuf_landmark_classes()
+    rng = np.random.default_rng(11)
+    arr = np.concatenate([rng.uniform(-1, 1, (40, 3)), rng.uniform(0, 1e-3, (10, 3)),
+                          [[0.25, 0.0, -0.0312]]]).astype(np.float32)
+    ours = NormalizedLandmarkList(arr)
+    theirs = List()
+    for x, y, z in arr.tolist():
+        theirs.landmark.add(x=x, y=y, z=z)
+    assert str(ours) == str(theirs)
+    assert str(ours.landmark[3]) == str(theirs.landmark[3])
+    from google.protobuf.json_format import MessageToDict
+    assert ours.to_dict() == MessageToDict(theirs)
+    assert len(ours) == len(theirs.landmark) and [lm.x for lm in ours] == [lm.x for lm in theirs.landmark]
+    a, b = ours.landmark[0], theirs.landmark[0]
+    assert [(f.name, v) for f, v in a.ListFields()] == [(f.name, v) for f, v in b.ListFields()]
+    for field in ("x", "visibility", "presence"):
+        assert a.HasField(field) == b.HasField(field)
+    for obj_ours, obj_theirs, field in ((a, b, "nope"), (ours, theirs, "landmark")):
+        with pytest.raises(ValueError) as e1:
+            obj_ours.HasField(field)
+        with pytest.raises(ValueError) as e2:
+            obj_theirs.HasField(field)
+        assert str(e1.value) == str(e2.value)

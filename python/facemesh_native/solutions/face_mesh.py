@@ -1,6 +1,6 @@
 """facemesh_native's counterpart of mediapipe.solutions.face_mesh.
 
-Exports the FaceMesh solution class (the same object as facemesh_native.FaceMesh) and the
+Exports the FaceMesh solution class (facemesh_native.FaceMesh held to mediapipe's behaviour) and the
 connection sets and landmark counts of face_mesh_connections, under mediapipe's names.
 """
 from .face_mesh_connections import (  # noqa: F401 - re-exported as mediapipe's module does
@@ -21,7 +21,7 @@ from .face_mesh_connections import (  # noqa: F401 - re-exported as mediapipe's 
 )
 
 try:
-    from .. import FaceMesh  # noqa: F401
+    from .._face_mesh import FaceMesh as _NativeFaceMesh
 except ImportError as _err:  # the native extension is missing or was built without FaceMesh
     _FACEMESH_IMPORT_ERROR = _err
 
@@ -31,6 +31,17 @@ except ImportError as _err:  # the native extension is missing or was built with
                 "facemesh_native.FaceMesh is not available in this build: "
                 f"{_FACEMESH_IMPORT_ERROR}") from _FACEMESH_IMPORT_ERROR
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+else:
+    class FaceMesh(_NativeFaceMesh):
+        """mediapipe.solutions.face_mesh.FaceMesh on facemesh_native: the same arguments,
+        results and errors as mediapipe 0.10.21's (an RGB image only: a 4-channel image
+        raises mediapipe's ValueError). facemesh_native.FaceMesh, the native class, also
+        takes RGBA and keyword arguments beyond mediapipe's (device, num_threads, ...)."""
+
+        def process(self, image):
+            if getattr(image, "ndim", 0) == 3 and image.shape[2] != 3:
+                raise ValueError("Input image must contain three channel rgb data.")
+            return super().process(image)
 
 __all__ = [
     "FaceMesh",
