@@ -11,6 +11,8 @@
 """
 from __future__ import annotations
 
+import os
+
 import re
 import threading
 from dataclasses import dataclass
@@ -98,6 +100,15 @@ def choose_auto() -> Choice:
     return Choice("cpu", "no hardware GPU backend is usable: " + _why_no_gpu(probe))
 
 
+SOFTWARE_GL_ENV = "FMN_ALLOW_SOFTWARE_GL"
+
+
+def software_allowed(allow_software: bool = False) -> bool:
+    """allow_software, or FMN_ALLOW_SOFTWARE_GL=1 in the environment (for CI and for APIs
+    without that argument): lets "gl"/"gpu" use a software rasterizer such as llvmpipe."""
+    return bool(allow_software) or os.environ.get(SOFTWARE_GL_ENV, "") == "1"
+
+
 def resolve(device, allow_software: bool = False) -> Choice:
     """Turns a requested device into the one to run on. "gpu" raises RuntimeError with the
     reason when no hardware GPU is usable; "gl"/"gl:N" are passed on (the native side says
@@ -110,6 +121,9 @@ def resolve(device, allow_software: bool = False) -> Choice:
     if d == "gpu":
         probe = gl_probe(hardware_only=True)
         hw = _hardware_gl(probe)
+        if hw is None and software_allowed(allow_software) and gl_available_in_build():
+            return Choice("gl", f"no hardware GPU ({_why_no_gpu(probe)}); a software GL "
+                                f"device allowed ({SOFTWARE_GL_ENV}=1 or allow_software)")
         if hw is None:
             raise RuntimeError("device='gpu' was requested but no hardware GPU is usable: " +
                                _why_no_gpu(probe) +

@@ -207,6 +207,8 @@ class FaceMesh:
             raise ValueError(f"num_threads must be None or an int in 1..256, got {num_threads!r}")
         if precision not in ("fp32", "fp16"):
             raise ValueError(f"precision must be 'fp32' or 'fp16', got {precision!r}")
+        from ._devices import software_allowed  # noqa: PLC0415
+        allow_software = software_allowed(allow_software)
         choice = _resolve_device(device, allow_software)
         if choice.device == "cpu" and precision != "fp32" and device != "auto":
             raise ValueError("precision='fp16' is a GPU (gl) option; the CPU computes in fp32")

@@ -81,6 +81,8 @@ class Model:
             model = bytes(model)
         if precision not in ("fp32", "fp16"):
             raise ValueError(f"precision must be 'fp32' or 'fp16', got {precision!r}")
+        from ._devices import software_allowed  # noqa: PLC0415
+        allow_software = software_allowed(allow_software)
         choice = _resolve_device(device, allow_software)
         if num_threads is None:
             num_threads = _core.hardware_threads()

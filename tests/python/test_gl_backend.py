@@ -124,3 +124,25 @@ def test_fp16_storage_stays_close(gl_ok):
         fm.Model("face_landmark", device="cpu", precision="fp16")
     with pytest.raises(ValueError, match="precision"):
         fm.Model("face_landmark", device="cpu", precision="bf16")
+
+
+def test_allow_software_gl_environment_switch(gl_ok, monkeypatch):
+    """FMN_ALLOW_SOFTWARE_GL=1 does what allow_software=True does, for every API: "gl" may use
+    llvmpipe, and "gpu" falls to a software GL device instead of raising."""
+    from facemesh_native._devices import choose_auto, gl_probe, _hardware_gl
+    if _hardware_gl(gl_probe(hardware_only=True)) is not None:
+        pytest.skip("a hardware GPU is present: 'gpu' would use it")
+    monkeypatch.delenv("FMN_ALLOW_SOFTWARE_GL", raising=False)
+    with pytest.raises(RuntimeError):
+        fm.Model("face_detection_short_range", device="gpu")
+    monkeypatch.setenv("FMN_ALLOW_SOFTWARE_GL", "1")
+    x = np.random.default_rng(2).uniform(-1, 1, (1, 128, 128, 3)).astype(np.float32)
+    want = fm.Model("face_detection_short_range", device="cpu").run([x])
+    for device in ("gl", "gpu"):
+        m = fm.Model("face_detection_short_range", device=device)
+        assert m.device == "gl", (device, m.device_reason)
+        for a, b in zip(m.run([x]), want):
+            assert np.abs(a - b).max() <= 1e-3 * np.abs(b).max()
+    with fm.FaceMesh(static_image_mode=True, device="gpu") as mesh:
+        assert mesh.process(load_rgb("astronaut.png")).device == "gl"
+    assert choose_auto().device == "cpu"     # "auto" still never picks a software rasterizer

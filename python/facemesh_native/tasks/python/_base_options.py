@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import dataclasses
 import enum
-import os
 from typing import Optional
 
 
@@ -34,7 +33,8 @@ class BaseOptions:
 
     def _device(self):
         """(device name, allow_software) this asks for."""
-        allow_software = os.environ.get("FMN_ALLOW_SOFTWARE_GL", "") == "1"
+        from ..._devices import software_allowed  # noqa: PLC0415
+        allow_software = software_allowed()
         if self.device is not None:
             return self.device, allow_software
         if self.delegate is None:
