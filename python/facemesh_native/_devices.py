@@ -133,3 +133,59 @@ def resolve(device, allow_software: bool = False) -> Choice:
         raise RuntimeError(f"device={device!r}: this build of facemesh_native has no OpenGL ES "
                            "backend")
     return Choice(d, "requested" + (" (software allowed)" if allow_software else ""))
+
+
+# ---------------------------------------------------------------------------------------------
+# "auto" on a GPU: build and check the GPU path when the object is created; fall back to the
+# CPU (one warning, the reason kept) when anything fails. An explicit "gl"/"gpu" raises instead.
+
+class DeviceFallbackWarning(RuntimeWarning):
+    """device="auto" picked a GPU whose pipeline failed to build or failed its self-test; the
+    object runs on the CPU instead (its device_reason says why)."""
+
+
+SELF_TEST_TOLERANCE = {"fp32": 1e-3, "fp16": 2e-2}   # max |gpu - cpu| / max |cpu|, per output
+
+
+def fault_injected(what: str) -> bool:
+    """FMN_GL_FAULT (comma-separated) names `what` (see cpp/ops/gl/gl_context.h; "selftest"
+    makes the self-test comparison fail)."""
+    return what in [w.strip() for w in os.environ.get("FMN_GL_FAULT", "").split(",")]
+
+
+def self_test_model(gl_impl, source, precision: str = "fp32") -> dict:
+    """Runs one deterministic input through a GL model and the CPU engine (reference for the
+    GPU) and compares them. Returns {passed, max_rel_error, ms, reason}."""
+    import time  # noqa: PLC0415
+    import numpy as np  # noqa: PLC0415
+    from . import _core  # noqa: PLC0415
+    t = time.perf_counter()
+    cpu = _core.Interpreter(source, 1, True, True)
+    rng = np.random.default_rng(20261205)
+    xs = [rng.uniform(-1, 1, tuple(i["shape"])).astype(np.float32) for i in cpu.inputs]
+    want = cpu.run(xs)
+    got = gl_impl.run(xs)
+    worst = 0.0
+    for a, b in zip(got, want):
+        scale = max(float(np.abs(b).max()), 1e-6)
+        err = float(np.abs(np.asarray(a) - b).max()) / scale
+        worst = max(worst, err if np.isfinite(err) else float("inf"))
+    tol = SELF_TEST_TOLERANCE.get(precision, 1e-3)
+    if fault_injected("selftest"):
+        worst = float("inf")
+    passed = worst <= tol
+    return {"passed": passed, "max_rel_error": worst, "ms": (time.perf_counter() - t) * 1e3,
+            "reason": "" if passed else
+            f"self-test: the GPU's outputs differ from the CPU's by {worst:.3g} (relative; "
+            f"tolerance {tol:g})" + (" (injected by FMN_GL_FAULT=selftest)"
+                                     if fault_injected("selftest") else "")}
+
+
+def fallback_reason(choice: Choice, err: BaseException) -> str:
+    return (f"auto: the GPU {choice.device} ({choice.reason}) failed, running on the CPU: "
+            f"{type(err).__name__}: {err}")
+
+
+def warn_fallback(reason: str) -> None:
+    import warnings  # noqa: PLC0415
+    warnings.warn(reason, DeviceFallbackWarning, stacklevel=3)

@@ -218,17 +218,53 @@ class FaceMesh:
         self.static_image_mode = bool(static_image_mode)
         self.max_num_faces = int(max_num_faces)
         self.refine_landmarks = bool(refine_landmarks)
-        self._impl = _core.FaceMesh(
-            static_image_mode=self.static_image_mode, max_num_faces=self.max_num_faces,
-            refine_landmarks=self.refine_landmarks,
-            min_detection_confidence=float(min_detection_confidence),
-            min_tracking_confidence=float(min_tracking_confidence),
-            smooth_landmarks=bool(smooth_landmarks), device=choice.device,
-            allow_software=bool(allow_software), gl_fp16=self.precision == "fp16",
-            num_threads=int(num_threads), graphs_dir=str(graphs_dir()),
-            models_dir=str(models_dir()))
+        def build(dev: str):
+            return _core.FaceMesh(
+                static_image_mode=self.static_image_mode, max_num_faces=self.max_num_faces,
+                refine_landmarks=self.refine_landmarks,
+                min_detection_confidence=float(min_detection_confidence),
+                min_tracking_confidence=float(min_tracking_confidence),
+                smooth_landmarks=bool(smooth_landmarks), device=dev,
+                allow_software=bool(allow_software), gl_fp16=self.precision == "fp16",
+                num_threads=int(num_threads), graphs_dir=str(graphs_dir()),
+                models_dir=str(models_dir()))
+
+        from ._devices import (fallback_reason, parse_device, self_test_model,  # noqa: PLC0415
+                               warn_fallback)
+        self.self_test = None
+        if self.device == "gl" and parse_device(device) == "auto":
+            try:
+                self.self_test = self._self_test(choice.device, allow_software)
+                self._impl = build(choice.device)
+                self._impl.process(np.zeros((64, 64, 3), np.uint8), 0)  # the GPU crops too
+                self._impl.reset()
+            except Exception as err:  # noqa: BLE001 - "auto" falls back whatever failed
+                self.device_reason = fallback_reason(choice, err)
+                warn_fallback(self.device_reason)
+                self.device, self.precision = "cpu", "fp32"
+                choice = choice.__class__("cpu", self.device_reason)
+                self._impl = build("cpu")
+        else:
+            self._impl = build(choice.device)
         self._t0 = time.monotonic()
         self._last_ts = -1
+
+    def _self_test(self, device: str, allow_software: bool) -> dict:
+        """Each model of this graph on the GPU against the CPU engine (devices.self_test_model);
+        raises RuntimeError naming the model that fails."""
+        from ._devices import self_test_model  # noqa: PLC0415
+        names = ["face_detection_short_range",
+                 "face_landmark_with_attention" if self.refine_landmarks else "face_landmark"]
+        results = {}
+        for name in names:
+            source = str(models_dir() / f"{name}.tflite")
+            gl = _core.GlModel(source, device, bool(allow_software), 1,
+                               fp16=self.precision == "fp16")
+            r = self_test_model(gl, source, self.precision)
+            results[name] = r
+            if not r["passed"]:
+                raise RuntimeError(f"{name}: {r['reason']}")
+        return results
 
     @property
     def device_report(self) -> Dict[str, str]:

@@ -99,20 +99,36 @@ class Model:
             source = str(self.path)
         self.device_reason = choice.reason
         self.precision = precision
+        from ._devices import (fallback_reason, parse_device, self_test_model,  # noqa: PLC0415
+                               warn_fallback)
+        self.self_test = None
+        if choice.device != "cpu":
+            if kernels != "tuned":
+                raise ValueError("kernels='reference' is a CPU option")
+            try:
+                self._impl = _core.GlModel(source, choice.device, bool(allow_software),
+                                           int(max_batch), fp16=precision == "fp16")
+                self.device = "gl"
+                self.device_name = self._impl.device_name
+                if parse_device(device) == "auto":
+                    self.self_test = self_test_model(self._impl, source, precision)
+                    if not self.self_test["passed"]:
+                        raise RuntimeError(self.self_test["reason"])
+            except Exception as err:  # noqa: BLE001 - "auto" falls back whatever failed
+                if parse_device(device) != "auto":
+                    raise
+                self.device_reason = fallback_reason(choice, err)
+                warn_fallback(self.device_reason)
+                self._impl, self.precision = None, "fp32"
+                choice = choice.__class__("cpu", self.device_reason)
         if choice.device == "cpu":
-            if precision != "fp32":
+            if precision != "fp32" and parse_device(device) != "auto":
                 raise ValueError("precision='fp16' is a GPU (gl) option; the CPU computes in fp32")
+            self.precision = "fp32"
             self._impl = _core.Interpreter(source, int(num_threads), kernels == "tuned",
                                            bool(fuse))
             self.device = "cpu"
             self.device_name = "cpu"
-        else:
-            if kernels != "tuned":
-                raise ValueError("kernels='reference' is a CPU option")
-            self._impl = _core.GlModel(source, choice.device, bool(allow_software),
-                                       int(max_batch), fp16=precision == "fp16")
-            self.device = "gl"
-            self.device_name = self._impl.device_name
         self.num_threads = int(num_threads)
 
     @property

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdlib>
+#include <string>
 #include <map>
 #include <mutex>
 #include <vector>
@@ -227,6 +229,11 @@ std::unique_ptr<GlContext> GlContext::create(const EglApi& egl, EGLDisplay displ
   if (ctx->context_ == egl::no_context()) {
     return fail("eglCreateContext failed (" + create_errors + ")");
   }
+  if (gl_fault_injected("context")) {
+    egl.DestroyContext(display, ctx->context_);
+    ctx->context_ = egl::no_context();
+    return fail("eglCreateContext failed (EGL_BAD_ALLOC, injected by FMN_GL_FAULT=context)");
+  }
   if (!egl.MakeCurrent(display, egl::no_surface(), egl::no_surface(), ctx->context_)) {
     return fail("eglMakeCurrent(EGL_NO_SURFACE) failed: " + egl.last_error());
   }
@@ -288,8 +295,17 @@ void GlContext::release_current() {
 
 bool GlContext::is_current() const { return egl_.GetCurrentContext() == context_; }
 
+bool gl_fault_injected(const char* what) {
+  const char* env = std::getenv("FMN_GL_FAULT");
+  if (!env || !*env) return false;
+  const std::string list = std::string(",") + env + ",";
+  return list.find(std::string(",") + what + ",") != std::string::npos;
+}
+
 GLuint GlContext::compile_compute_program(const std::string& source, const std::string& label) {
   const std::string name = label.empty() ? "compute shader" : "compute shader '" + label + "'";
+  if (gl_fault_injected("shader"))
+    throw GlError(name + " failed to compile: (injected by FMN_GL_FAULT=shader)");
   if (!is_current()) {
     throw GlError(name + ": the GL context is not current on this thread");
   }

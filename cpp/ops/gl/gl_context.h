@@ -30,6 +30,13 @@ class GlError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// Fault injection for testing the fallbacks on any GL driver: true when the environment
+// variable FMN_GL_FAULT (a comma-separated list) names `what`: "context" (context creation
+// fails), "shader" (every compute shader fails to compile), "alloc" (buffer allocation fails
+// with GL_OUT_OF_MEMORY), "run" (every later model run fails with GL_CONTEXT_LOST). Read at
+// each use; unset in normal operation.
+bool gl_fault_injected(const char* what);
+
 // Compute limits of a context (glGetIntegerv / glGetIntegeri_v / glGetInteger64v). The ES 3.1
 // minimums are noted; a context below any of them is refused as unusable.
 struct GlComputeLimits {

@@ -70,6 +70,9 @@ struct GlExecutor::Impl : public GlBuildContext {
       gl.BufferData(gles::kShaderStorageBuffer, static_cast<GLsizeiptr>(size), padded.data(), gles::kStaticDraw);
     }
     ctx->check_error("GL executor: uploading a constant buffer");
+    if (gl_fault_injected("alloc"))
+      throw GlError("GL executor: uploading a constant buffer: GL_OUT_OF_MEMORY (injected by "
+                    "FMN_GL_FAULT=alloc)");
     constant_bytes += size;
     return b;
   }
@@ -302,6 +305,8 @@ GlExecutor::~GlExecutor() = default;
 
 void GlExecutor::run(int batch, const float* const* inputs, float* const* outputs) {
   if (batch < 1) throw ModelError("batch must be >= 1");
+  if (gl_fault_injected("run"))
+    throw GlError("GL executor: a model run failed: GL_CONTEXT_LOST (injected by FMN_GL_FAULT=run)");
   if (!ctx_->is_current()) ctx_->make_current();
   for (int first = 0; first < batch; first += max_batch_)
     run_pass(std::min(max_batch_, batch - first), first, inputs, outputs);
@@ -321,6 +326,8 @@ void GlExecutor::run_pass(int batch, int first, const float* const* inputs, floa
 
 void GlExecutor::run_from_buffer(int batch, GLuint input_buffer, size_t offset_bytes, float* const* outputs) {
   if (batch < 1) throw ModelError("batch must be >= 1");
+  if (gl_fault_injected("run"))
+    throw GlError("GL executor: a model run failed: GL_CONTEXT_LOST (injected by FMN_GL_FAULT=run)");
   if (input_info_.size() != 1)
     throw ModelError("run_from_buffer needs a model with one input, this one has " +
                      std::to_string(input_info_.size()));
