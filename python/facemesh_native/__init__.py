@@ -14,6 +14,7 @@ __version__ = "0.1.0"
 from ._model import DEVICES, MODEL_NAMES, Model, model_path, models_dir  # noqa: E402
 from ._face_mesh import FaceMesh, FaceMeshResult, graphs_dir  # noqa: E402
 from ._doctor import doctor  # noqa: E402
+from ._devices import DeviceFallbackWarning  # noqa: E402
 from ._image import Image, ImageFormat  # noqa: E402
 from ._dataset import (FrameResult, LandmarkOptions, landmarks_dataset,  # noqa: E402
                        process_images, process_video)
@@ -22,4 +23,4 @@ from . import solutions  # noqa: E402  (mp.solutions.face_mesh, as `import media
 __all__ = ["FaceMesh", "FaceMeshResult", "Model", "DEVICES", "MODEL_NAMES", "doctor",
            "graphs_dir", "model_path", "models_dir", "process_video", "process_images",
            "landmarks_dataset", "LandmarkOptions", "FrameResult", "Image", "ImageFormat",
-           "solutions"]
+           "solutions", "DeviceFallbackWarning"]

@@ -53,6 +53,21 @@ def _cpu_report() -> Dict[str, Any]:
             "reason": "", "fix": ""}
 
 
+def _self_test(device: str, software: bool) -> Dict[str, Any]:
+    """What "auto" checks before it uses a GPU: the detector model on `device` against the CPU
+    engine (passed, max relative error, milliseconds), or why it could not run."""
+    from . import _core  # noqa: PLC0415
+    from ._devices import self_test_model  # noqa: PLC0415
+    from ._model import model_path  # noqa: PLC0415
+    source = str(model_path("face_detection_short_range"))
+    try:
+        gl = _core.GlModel(source, device, software, 1, fp16=False)
+        return self_test_model(gl, source)
+    except Exception as err:  # noqa: BLE001 - reported, not raised
+        return {"passed": False, "max_rel_error": None, "ms": None,
+                "reason": f"{type(err).__name__}: {err}"}
+
+
 def _gl_report() -> Dict[str, Any]:
     probe = gl_probe()
     rep: Dict[str, Any] = {"found": False, "usable": False, "devices": [], "reason": "",
@@ -73,6 +88,9 @@ def _gl_report() -> Dict[str, Any]:
             "renderer": d.get("gl_renderer"), "version": d.get("gl_version"),
             "software": bool(d.get("software")), "usable": bool(d.get("usable")),
             "reason": d.get("reason", "")})
+    for entry, d in zip(rep["devices"], devices):
+        if d.get("usable"):
+            entry["self_test"] = _self_test(entry["device"], bool(d.get("software")))
     hw = [d for d in devices if d.get("usable") and not d.get("software")]
     sw = [d for d in devices if d.get("usable") and d.get("software")]
     if hw:
@@ -123,6 +141,10 @@ def render(report: Dict[str, Any]) -> str:
     for d in gl["devices"]:
         kind = ("software rasterizer" if d["software"] else "hardware") if d["renderer"] else "unknown renderer"
         status = "ok" if d["usable"] else f"not usable: {d['reason']}"
+        st = d.get("self_test")
+        if st is not None:
+            status += (f"; self-test passed (max rel. error {st['max_rel_error']:.1e}, "
+                       f"{st['ms']:.0f} ms)" if st["passed"] else f"; self-test FAILED: {st['reason']}")
         lines.append(f"        {d['device']:6s} {d['platform'] or '':12s} {d['renderer'] or '?'} "
                      f"[{d['version'] or '?'}] {kind}: {status}")
     if gl["fix"]:

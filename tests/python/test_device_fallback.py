@@ -118,3 +118,15 @@ def test_face_mesh_gl_error_during_process_raises_and_recovers(auto_picks_llvmpi
         mesh.process(rgb)
     auto_picks_llvmpipe.delenv("FMN_GL_FAULT")
     np.testing.assert_array_equal(mesh.process(rgb).landmarks, want)
+
+
+def test_doctor_shows_the_self_test_per_device(auto_picks_llvmpipe):
+    import io
+    out = io.StringIO()
+    rep = fm.doctor(file=out)
+    usable = [d for d in rep["backends"]["gl"]["devices"] if d["usable"]]
+    assert usable and all(d["self_test"]["passed"] for d in usable)
+    assert "self-test passed" in out.getvalue()
+    auto_picks_llvmpipe.setenv("FMN_GL_FAULT", "selftest")
+    rep = fm.doctor(file=io.StringIO())
+    assert not any(d["self_test"]["passed"] for d in rep["backends"]["gl"]["devices"] if d["usable"])
