@@ -130,3 +130,25 @@ def test_doctor_shows_the_self_test_per_device(auto_picks_llvmpipe):
     auto_picks_llvmpipe.setenv("FMN_GL_FAULT", "selftest")
     rep = fm.doctor(file=io.StringIO())
     assert not any(d["self_test"]["passed"] for d in rep["backends"]["gl"]["devices"] if d["usable"])
+
+
+@pytest.mark.parametrize("fault", ["", "shader", "selftest"])
+def test_tasks_landmarker_auto(auto_picks_llvmpipe, fault):
+    from facemesh_native.tasks import python as mp_python
+    from facemesh_native.tasks.python import vision
+    if fault:
+        auto_picks_llvmpipe.setenv("FMN_GL_FAULT", fault)
+    opts = vision.FaceLandmarkerOptions(base_options=mp_python.BaseOptions(),
+                                        output_face_blendshapes=True)
+    with warnings.catch_warnings(record=True) as rec:
+        warnings.simplefilter("always")
+        lm = vision.FaceLandmarker.create_from_options(opts)
+    with lm:
+        if fault:
+            assert lm.device == "cpu" and len(_fallback_warnings(rec)) == 1
+            assert f"FMN_GL_FAULT={fault}" in lm.device_reason
+        else:
+            assert lm.device == "gl" and not _fallback_warnings(rec)
+            assert all(r["passed"] for r in lm.self_test.values())
+        img = fm.Image(image_format=fm.ImageFormat.SRGB, data=load_rgb("astronaut.png"))
+        assert len(lm.detect(img).face_landmarks) == 1

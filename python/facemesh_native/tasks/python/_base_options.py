@@ -38,7 +38,7 @@ class BaseOptions:
         if self.device is not None:
             return self.device, allow_software
         if self.delegate is None:
-            return "auto", False
+            return "auto", allow_software   # "auto" itself never picks a software rasterizer
         if self.delegate == BaseOptions.Delegate.GPU:
             return ("gl" if allow_software else "gpu"), allow_software
         if self.delegate == BaseOptions.Delegate.CPU:

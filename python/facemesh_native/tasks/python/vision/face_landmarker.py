@@ -14,6 +14,7 @@ Differences from mediapipe, all additive:
 from __future__ import annotations
 
 import dataclasses
+import os
 import enum
 import threading
 from typing import Callable, List, Optional
@@ -183,8 +184,8 @@ class FaceLandmarker:
             raise ValueError(f"num_threads must be None or an int in 1..256, got {threads!r}")
         self._bundle = Bundle(base.model_asset_path, base.model_asset_buffer)
         stream = mode != RunningMode.IMAGE
-        try:
-            self._impl = _core.FaceLandmarker(
+        def build(dev: str):
+            return _core.FaceLandmarker(
                 stream_mode=stream, num_faces=int(options.num_faces),
                 min_face_detection_confidence=det,
                 # mediapipe 0.10.21 applies the detection confidence here (module docstring).
@@ -193,10 +194,36 @@ class FaceLandmarker:
                 output_blendshapes=bool(options.output_face_blendshapes),
                 output_matrices=bool(options.output_facial_transformation_matrixes),
                 smooth_landmarks=stream and int(options.num_faces) == 1,
-                device=choice.device, allow_software=bool(allow_software), gl_fp16=False,
+                device=dev, allow_software=bool(allow_software), gl_fp16=False,
                 num_threads=int(threads),
                 graph_path=str(graphs_dir() / "face_landmarker.pbtxt"),
                 models_dir=self._bundle.folder)
+
+        from ...._devices import (fallback_reason, parse_device, self_test_model,  # noqa: PLC0415
+                                  warn_fallback)
+        self.self_test = None
+        try:
+            if choice.device != "cpu" and parse_device(device) == "auto":
+                try:   # every model of the bundle on the GPU against the CPU, then one frame
+                    self.self_test = {}
+                    for member in ("face_detector", "face_landmarks_detector", "face_blendshapes"):
+                        source = os.path.join(self._bundle.folder, member + ".tflite")
+                        r = self_test_model(_core.GlModel(source, choice.device,
+                                                          bool(allow_software), 1, fp16=False),
+                                            source)
+                        self.self_test[member] = r
+                        if not r["passed"]:
+                            raise RuntimeError(f"{member}: {r['reason']}")
+                    self._impl = build(choice.device)
+                    self._impl.process(np.zeros((64, 64, 3), np.uint8), 0, 0)
+                    self._impl.reset()
+                except Exception as err:  # noqa: BLE001 - "auto" falls back whatever failed
+                    reason = fallback_reason(choice, err)
+                    warn_fallback(reason)
+                    choice = choice.__class__("cpu", reason)
+                    self._impl = build("cpu")
+            else:
+                self._impl = build(choice.device)
         except BaseException:
             self._bundle.close()
             raise
