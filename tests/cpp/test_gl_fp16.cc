@@ -135,6 +135,9 @@ OperatorDef& conv(ModelBuilder& b, int x, int oc, int kh, int kw, int stride, in
 
 }  // namespace
 
+// The compiler's _Float16 is the oracle here; GCC has it on x86-64, clang 14 only with
+// AVX512-FP16 (the sanitizer build uses clang: these two tests are then not built).
+#if defined(__FLT16_MAX__)
 TEST(fp16_half_conversion_matches_float16) {
   // Every half: half -> float -> half is the identity (NaNs stay NaN).
   for (uint32_t h = 0; h < 65536; ++h) {
@@ -170,6 +173,7 @@ TEST(fp16_half_conversion_matches_float16) {
   }
   CHECK(mismatches == 0);
 }
+#endif  // __FLT16_MAX__
 
 TEST(fp16_conv2d) {
   {
