@@ -58,8 +58,7 @@ FMN_VEC_INLINE void transpose16(__m512* r) {
 }
 
 // Output rows [begin, end) (row = n * out_h + oy). OC: accumulators per pixel block, >= out_c.
-// kNarrow: the residual has ep.res_c < out_c channels.
-template <int OC, bool kNarrow>
+template <int OC>
 void conv_direct_rows(const ConvPlan& p, const RunArgs& ra, int64_t begin, int64_t end) {
   using V = VecAvx512;
   using Reg = V::Reg;
@@ -144,10 +143,10 @@ void conv_direct_rows(const ConvPlan& p, const RunArgs& ra, int64_t begin, int64
         FMN_UNROLL for (int q = 0; q < 16; ++q) {
           if (q >= nq) break;
           const int64_t o = static_cast<int64_t>(ox0 + q) * out_c + c0;
-          const float* rq = rrow && (!kNarrow || c0 < res_c)
+          const float* rq = rrow && c0 < res_c
                                 ? rrow + static_cast<int64_t>(ox0 + q) * res_c + c0
                                 : nullptr;
-          finish_store<V, kNarrow>(r[q], ep, er, rq, c0, nc, orow + o);
+          finish_store<V>(r[q], ep, er, rq, c0, nc, orow + o);
         }
       }
     }
@@ -160,18 +159,10 @@ void conv_direct_rows(const ConvPlan& p, const RunArgs& ra, int64_t begin, int64
 #undef FMN_SHUF_F32X4
 
 void conv_direct_avx512(const ConvPlan& p, const RunArgs& a, int64_t begin, int64_t end) {
-  if (p.ep.has_residual && p.ep.res_c < p.g.out_c) {
-    switch (p.direct_oc) {
-      case 8: conv_direct_rows<8, true>(p, a, begin, end); break;
-      case 16: conv_direct_rows<16, true>(p, a, begin, end); break;
-      default: conv_direct_rows<24, true>(p, a, begin, end); break;
-    }
-    return;
-  }
   switch (p.direct_oc) {
-    case 8: conv_direct_rows<8, false>(p, a, begin, end); break;
-    case 16: conv_direct_rows<16, false>(p, a, begin, end); break;
-    default: conv_direct_rows<24, false>(p, a, begin, end); break;
+    case 8: conv_direct_rows<8>(p, a, begin, end); break;
+    case 16: conv_direct_rows<16>(p, a, begin, end); break;
+    default: conv_direct_rows<24>(p, a, begin, end); break;
   }
 }
 

@@ -21,11 +21,11 @@ namespace cpu {
 
 // One tile: MR rows (pixels) x NB panels. a[s * kConvMaxRows + r]: segment s of row r.
 // w: the group's packed weights; out: row 0's first channel of the group, rows out_c apart;
-// res: the residual at row 0, channel oc0 (rows p.ep.res_c apart), or null. kNarrow: the
-// residual has p.ep.res_c < out_c channels.
+// res: the residual at row 0, channel oc0 (rows p.ep.res_c apart; p.ep.res_c <= out_c), or
+// null.
 // KFIX > 0: one segment of exactly KFIX floats, fully unrolled (small pointwise convs, where
 // the loop's overhead would cost as much as the arithmetic).
-template <class V, int MR, int NB, int KFIX, bool kNarrow>
+template <class V, int MR, int NB, int KFIX>
 void conv_tile(const ConvPlan& p, const float* const* a, int nseg, int seglen,
                const float* w, int oc0, float* out, const float* res) {
   using Reg = typename V::Reg;
@@ -67,15 +67,14 @@ void conv_tile(const ConvPlan& p, const float* const* a, int nseg, int seglen,
   // Stores through `out` may alias the plan as far as the compiler knows: read it first.
   const EpilogueParams ep = p.ep;
   const EpilogueRegs<V> er(ep);
-  const int res_stride = kNarrow ? ep.res_c : oc;
+  const int res_stride = ep.res_c;
   for (int r = 0; r < MR; ++r) {
     float* orow = out + static_cast<int64_t>(r) * oc;
     const float* rrow = res ? res + static_cast<int64_t>(r) * res_stride : nullptr;
     for (int j = 0; j < NB; ++j) {
       const int c = oc0 + j * L;
       const int n = oc - c < L ? oc - c : L;
-      finish_store<V, kNarrow>(acc[r][j], ep, er, rrow ? rrow + j * L : nullptr, c, n,
-                               orow + j * L);
+      finish_store<V>(acc[r][j], ep, er, rrow ? rrow + j * L : nullptr, c, n, orow + j * L);
     }
   }
 }
@@ -104,8 +103,8 @@ constexpr bool conv_mr_non_increasing() {
 }
 
 // The tile instantiations, indexed [group width][rows], and the fully unrolled full-height
-// pointwise ones, indexed [group width][conv_fixed_k_index]; kNarrow as in conv_tile.
-template <class V, bool kNarrow>
+// pointwise ones, indexed [group width][conv_fixed_k_index].
+template <class V>
 struct ConvTileTable {
   ConvTileFn fn[V::kMaxNb + 1][kConvMaxRows + 1] = {};
   ConvTileFn fixed_k[V::kMaxNb + 1][kConvNumFixedK] = {};
@@ -114,16 +113,16 @@ struct ConvTileTable {
   void fill() {
     if constexpr (NB <= V::kMaxNb) {
       fill_rows<NB, V::mr(NB)>();
-      fixed_k[NB][0] = &conv_tile<V, V::mr(NB), NB, kConvFixedK[0], kNarrow>;
-      fixed_k[NB][1] = &conv_tile<V, V::mr(NB), NB, kConvFixedK[1], kNarrow>;
-      fixed_k[NB][2] = &conv_tile<V, V::mr(NB), NB, kConvFixedK[2], kNarrow>;
+      fixed_k[NB][0] = &conv_tile<V, V::mr(NB), NB, kConvFixedK[0]>;
+      fixed_k[NB][1] = &conv_tile<V, V::mr(NB), NB, kConvFixedK[1]>;
+      fixed_k[NB][2] = &conv_tile<V, V::mr(NB), NB, kConvFixedK[2]>;
       fill<NB + 1>();
     }
   }
   template <int NB, int R>
   void fill_rows() {
     if constexpr (R >= 1) {
-      fn[NB][R] = &conv_tile<V, R, NB, 0, kNarrow>;
+      fn[NB][R] = &conv_tile<V, R, NB, 0>;
       fill_rows<NB, R - 1>();
     }
   }
@@ -178,10 +177,7 @@ void conv_items(const ConvPlan& p, const RunArgs& ra, int64_t begin, int64_t end
   const ConvGeometry& g = p.g;
   const int64_t m_total = p.pixels();
   const int64_t k_total = static_cast<int64_t>(g.k_h) * g.k_w * g.in_c;
-  static const ConvTileTable<V, false> wide_table;
-  static const ConvTileTable<V, true> narrow_table;
-  const bool narrow = p.ep.has_residual && p.ep.res_c < g.out_c;
-  const ConvTileTable<V, false>& table = wide_table;
+  static const ConvTileTable<V> table;
   static_assert(conv_mr_non_increasing<V>(), "tile height grows with group width");
   const int fixed_k = p.pointwise ? conv_fixed_k_index<V>(g.in_c) : -1;
   const float* a[kConvMaxTaps * kConvMaxRows];
@@ -215,10 +211,7 @@ void conv_items(const ConvPlan& p, const RunArgs& ra, int64_t begin, int64_t end
     const float* res =
         p.ep.has_residual && oc0 < p.ep.res_c ? ra.residual + m0 * p.ep.res_c + oc0 : nullptr;
     const ConvTileFn fn =
-        narrow ? (fixed_k >= 0 && rows == V::mr(nb) ? narrow_table.fixed_k[nb][fixed_k]
-                                                    : narrow_table.fn[nb][rows])
-               : (fixed_k >= 0 && rows == V::mr(nb) ? table.fixed_k[nb][fixed_k]
-                                                    : table.fn[nb][rows]);
+        fixed_k >= 0 && rows == V::mr(nb) ? table.fixed_k[nb][fixed_k] : table.fn[nb][rows];
     fn(p, a, nseg, seglen, w, oc0, out, res);
     if (++grp == p.groups) {
       grp = 0;

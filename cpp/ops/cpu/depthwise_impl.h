@@ -43,9 +43,8 @@ FMN_VEC_INLINE void depthwise_block(const float* ip, int64_t pix, int64_t row, i
 }
 
 // Output rows [begin, end). KH, KW: filter size (0: runtime); SW: horizontal stride with
-// dilation 1 (0: runtime stride and dilation); kNarrow: the residual has ep.res_c < out_c
-// channels.
-template <class V, int KH, int KW, int SW, bool kNarrow>
+// dilation 1 (0: runtime stride and dilation).
+template <class V, int KH, int KW, int SW>
 void depthwise_rows(const DwPlan& p, const RunArgs& ra, int64_t begin, int64_t end) {
   using Reg = typename V::Reg;
   constexpr int L = V::kLanes;
@@ -94,7 +93,7 @@ void depthwise_rows(const DwPlan& p, const RunArgs& ra, int64_t begin, int64_t e
       const Reg bias = V::load(p.bias + c0);
       const float* ibase = img + c0;
       // The residual at this block's first channel (null: none, or past a narrow one's width).
-      const float* rblk = rrow && (!kNarrow || c0 < ep.res_c) ? rrow + c0 : nullptr;
+      const float* rblk = rrow && c0 < ep.res_c ? rrow + c0 : nullptr;
 
       // One output pixel with per-tap bounds checks.
       auto border = [&](int ox) {
@@ -111,7 +110,7 @@ void depthwise_rows(const DwPlan& p, const RunArgs& ra, int64_t begin, int64_t e
               acc = V::fma(load_part<V>(irow + ix * pix_stride, nc), wr[kh * KW + kw], acc);
             }
           }
-          finish_store<V, kNarrow>(acc, ep, er, rblk ? rblk + ox * res_px : nullptr, c0, nc,
+          finish_store<V>(acc, ep, er, rblk ? rblk + ox * res_px : nullptr, c0, nc,
                                    orow + ox * pix_stride + c0);
           return;
         }
@@ -126,7 +125,7 @@ void depthwise_rows(const DwPlan& p, const RunArgs& ra, int64_t begin, int64_t e
             acc = V::fma(load_part<V>(irow + ix * pix_stride, nc), wt, acc);
           }
         }
-        finish_store<V, kNarrow>(acc, ep, er, rblk ? rblk + ox * res_px : nullptr, c0, nc,
+        finish_store<V>(acc, ep, er, rblk ? rblk + ox * res_px : nullptr, c0, nc,
                                  orow + ox * pix_stride + c0);
       };
 
@@ -151,7 +150,7 @@ void depthwise_rows(const DwPlan& p, const RunArgs& ra, int64_t begin, int64_t e
             FMN_UNROLL for (int q = 0; q < kB; ++q) {
               const int64_t o = (ox + q) * pix_stride + c0;
               const float* rq = rblk ? rblk + (ox + q) * res_px : nullptr;
-              finish_store<V, kNarrow>(acc[q], ep, er, rq, c0, nc, orow + o);
+              finish_store<V>(acc[q], ep, er, rq, c0, nc, orow + o);
             }
           }
         };
@@ -190,7 +189,7 @@ void depthwise_rows(const DwPlan& p, const RunArgs& ra, int64_t begin, int64_t e
             for (int part = 1; part < kParts; ++part) sum = V::add(sum, acc[q][part]);
             const int64_t o = (ox + q) * pix_stride + c0;
             const float* rq = rblk ? rblk + (ox + q) * res_px : nullptr;
-            finish_store<V, kNarrow>(sum, ep, er, rq, c0, nc, orow + o);
+            finish_store<V>(sum, ep, er, rq, c0, nc, orow + o);
           }
         }
         for (; ox < ox_hi; ++ox) border(ox);
@@ -202,37 +201,28 @@ void depthwise_rows(const DwPlan& p, const RunArgs& ra, int64_t begin, int64_t e
   }
 }
 
-// Dispatches on the filter size.
-template <class V, bool kNarrow>
-void depthwise_dispatch_sizes(const DwPlan& p, const RunArgs& ra, int64_t begin, int64_t end) {
+// Dispatches on the filter size and stride.
+template <class V>
+void depthwise_dispatch(const DwPlan& p, const RunArgs& ra, int64_t begin, int64_t end) {
   const ConvGeometry& g = p.g;
   const int sw = g.dil_w == 1 && (g.stride_w == 1 || g.stride_w == 2) ? g.stride_w : 0;
   if (g.k_h == 3 && g.k_w == 3) {
     if (sw == 1)
-      depthwise_rows<V, 3, 3, 1, kNarrow>(p, ra, begin, end);
+      depthwise_rows<V, 3, 3, 1>(p, ra, begin, end);
     else if (sw == 2)
-      depthwise_rows<V, 3, 3, 2, kNarrow>(p, ra, begin, end);
+      depthwise_rows<V, 3, 3, 2>(p, ra, begin, end);
     else
-      depthwise_rows<V, 3, 3, 0, kNarrow>(p, ra, begin, end);
+      depthwise_rows<V, 3, 3, 0>(p, ra, begin, end);
   } else if (g.k_h == 5 && g.k_w == 5) {
     if (sw == 1)
-      depthwise_rows<V, 5, 5, 1, kNarrow>(p, ra, begin, end);
+      depthwise_rows<V, 5, 5, 1>(p, ra, begin, end);
     else if (sw == 2)
-      depthwise_rows<V, 5, 5, 2, kNarrow>(p, ra, begin, end);
+      depthwise_rows<V, 5, 5, 2>(p, ra, begin, end);
     else
-      depthwise_rows<V, 5, 5, 0, kNarrow>(p, ra, begin, end);
+      depthwise_rows<V, 5, 5, 0>(p, ra, begin, end);
   } else {
-    depthwise_rows<V, 0, 0, 0, kNarrow>(p, ra, begin, end);
+    depthwise_rows<V, 0, 0, 0>(p, ra, begin, end);
   }
-}
-
-// Dispatches on the residual's width, then the filter size.
-template <class V>
-void depthwise_dispatch(const DwPlan& p, const RunArgs& ra, int64_t begin, int64_t end) {
-  if (p.ep.has_residual && p.ep.res_c < p.g.out_c)
-    depthwise_dispatch_sizes<V, true>(p, ra, begin, end);
-  else
-    depthwise_dispatch_sizes<V, false>(p, ra, begin, end);
 }
 
 }  // namespace cpu

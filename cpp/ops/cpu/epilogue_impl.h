@@ -45,18 +45,16 @@ struct EpilogueRegs {
 
 // Applies runtime/kernel.h's Epilogue order to conv + bias values `v` of n channels starting
 // at channel c, then stores them at out. res: the residual pixel's channel c (or null).
-// kNarrow: only the residual's channels below ep.res_c are read (the rest add zero); without
-// it the residual must have all n channels.
-template <class V, bool kNarrow = false>
+// Only the residual's channels below ep.res_c are read (a narrower residual adds zero to the
+// rest): one comparison per store, instead of a second instantiation of every kernel.
+template <class V>
 FMN_VEC_INLINE void finish_store(typename V::Reg v, const EpilogueParams& ep,
                                  const EpilogueRegs<V>& er, const float* res, int c, int n,
                                  float* out) {
   if (ep.act_clamp) v = V::min(V::max(v, er.lo), er.hi);
-  if constexpr (kNarrow) {
+  if (res) {
     const int rn = ep.res_c - c < n ? ep.res_c - c : n;
-    if (res && rn > 0) v = V::add(v, load_part<V>(res, rn));
-  } else {
-    if (res) v = V::add(v, load_part<V>(res, n));
+    if (rn > 0) v = V::add(v, load_part<V>(res, rn));
   }
   if (ep.alpha) v = V::prelu(v, V::load(ep.alpha + c));
   if (ep.post_clamp) v = V::min(V::max(v, er.post_lo), er.post_hi);
