@@ -5,7 +5,8 @@
 #   FMN_VENV=/path/to/venv bash tests/run_tests.sh
 #
 # It installs the package with its test extras into the virtual environment (pip install .),
-# builds the C++ tests with CMake into build/ctest, runs ctest, then pytest on tests/python.
+# building the C++ tests and the demo in the same build (build/tests-cpXY), runs ctest, then
+# pytest on tests/python.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
@@ -19,12 +20,14 @@ fi
 . "$VENV/bin/activate"
 python -m pip install --quiet --upgrade pip
 python -m pip install --quiet cmake ninja pybind11
-python -m pip install ".[test]"
+# One build for everything: the package's build also compiles the C++ tests and the demo
+# (the engine is compiled once), in a build folder of its own that ctest then runs in.
+BUILD_DIR="build/tests-$(python -c 'import sys; print("cp%d%d" % sys.version_info[:2])')"
+python -m pip install ".[test]" -C build-dir="$BUILD_DIR" \
+  -C cmake.define.FMN_BUILD_TESTS=ON -C cmake.define.FMN_BUILD_DEMO=ON
 
 echo "== C++ unit tests"
-cmake -S . -B build/ctest -G Ninja -DFMN_BUILD_TESTS=ON -DFMN_BUILD_DEMO=ON -DCMAKE_BUILD_TYPE=Release >/dev/null
-cmake --build build/ctest -j"$(nproc)"
-ctest --test-dir build/ctest --output-on-failure -j"$(nproc)"
+ctest --test-dir "$BUILD_DIR" --output-on-failure -j"$(nproc)"
 
 echo "== Python tests"
 cd "$ROOT/tests"   # import the installed package, not the source tree
