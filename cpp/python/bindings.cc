@@ -14,6 +14,7 @@
 
 #include "python/bind_image.h"
 #include "python/convert.h"
+#include "graph/face_detection.h"
 #include "graph/face_mesh.h"
 #include "graph/graph_config.h"
 #include "model/tflite_model.h"
@@ -158,6 +159,51 @@ class PyFaceMesh {
   std::unique_ptr<FaceMesh> mesh_;
 };
 
+// FaceDetection: frames in, one array out.
+class PyFaceDetection {
+ public:
+  PyFaceDetection(int model_selection, float min_detection_confidence, const std::string& device,
+                  bool allow_software, bool gl_fp16, int num_threads,
+                  const std::string& graphs_dir, const std::string& models_dir,
+                  const std::string& graph_path) {
+    FaceDetectionOptions o;
+    o.model_selection = model_selection;
+    o.min_detection_confidence = min_detection_confidence;
+    o.device = device;
+    o.allow_software = allow_software;
+    o.gl_fp16 = gl_fp16;
+    o.num_threads = num_threads;
+    o.graphs_dir = graphs_dir;
+    o.models_dir = models_dir;
+    o.graph_path = graph_path;
+    py::gil_scoped_release release;
+    det_.reset(new FaceDetection(o));
+  }
+
+  // image as PyFaceMesh::process. Returns detections (D, 17): score, xmin, ymin, w, h,
+  // 6 keypoints x, y.
+  py::array_t<float> process(const py::array& image) {
+    const ImageFrame f = pyconv::image_frame(image);
+    std::vector<Detection> dets;
+    {
+      py::gil_scoped_release release;
+      det_->process(f, &dets);
+    }
+    py::array_t<float> out({static_cast<py::ssize_t>(dets.size()), py::ssize_t{17}});
+    float* d = out.mutable_data();
+    for (const Detection& det : dets) {
+      *d++ = det.score; *d++ = det.xmin; *d++ = det.ymin; *d++ = det.width; *d++ = det.height;
+      for (const Point2f& k : det.keypoints) { *d++ = k.x; *d++ = k.y; }
+    }
+    return out;
+  }
+  std::map<std::string, std::string> device_report() const { return det_->device_report(); }
+  std::string graph_file() const { return det_->graph_file(); }
+
+ private:
+  std::unique_ptr<FaceDetection> det_;
+};
+
 }  // namespace
 }  // namespace fmn
 
@@ -179,6 +225,15 @@ PYBIND11_MODULE(_core, m) {
       .def_property_readonly("device_report", &fmn::PyFaceMesh::device_report)
       .def_property_readonly("graph_file", &fmn::PyFaceMesh::graph_file)
       .def("node_stats", &fmn::PyFaceMesh::node_stats);
+  py::class_<fmn::PyFaceDetection>(m, "FaceDetection")
+      .def(py::init<int, float, const std::string&, bool, bool, int, const std::string&,
+                    const std::string&, const std::string&>(),
+           py::arg("model_selection"), py::arg("min_detection_confidence"), py::arg("device"),
+           py::arg("allow_software"), py::arg("gl_fp16"), py::arg("num_threads"),
+           py::arg("graphs_dir"), py::arg("models_dir"), py::arg("graph_path") = "")
+      .def("process", &fmn::PyFaceDetection::process, py::arg("image"))
+      .def_property_readonly("device_report", &fmn::PyFaceDetection::device_report)
+      .def_property_readonly("graph_file", &fmn::PyFaceDetection::graph_file);
   py::class_<fmn::PyInterpreter>(m, "Interpreter")
       .def(py::init<const py::object&, int, bool, bool>(), py::arg("source"),
            py::arg("num_threads") = 1, py::arg("tuned") = true, py::arg("fuse") = true)
