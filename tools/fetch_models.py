@@ -6,6 +6,7 @@ What it does:
      manylinux_2_28_x86_64 into a temporary folder (only pip talks to the network);
   2. checks the wheel's SHA-256, extracts
        mediapipe/modules/face_detection/face_detection_short_range.tflite
+       mediapipe/modules/face_detection/face_detection_full_range_sparse.tflite
        mediapipe/modules/face_landmark/face_landmark.tflite
        mediapipe/modules/face_landmark/face_landmark_with_attention.tflite
        mediapipe-0.10.21.dist-info/LICENSE
@@ -45,6 +46,10 @@ FILES = {
     "face_detection_short_range.tflite": (
         "mediapipe/modules/face_detection/face_detection_short_range.tflite",
         "bbff11cebd1eb27a1e004cae0b0e63ec8c551cbf34a4451148b4908b8db3eca8",
+    ),
+    "face_detection_full_range_sparse.tflite": (
+        "mediapipe/modules/face_detection/face_detection_full_range_sparse.tflite",
+        "2c3728e6da56f21e21a320433396fb06d40d9088f2247c05e5635a688d45dfe1",
     ),
     "face_landmark.tflite": (
         "mediapipe/modules/face_landmark/face_landmark.tflite",
