@@ -6,6 +6,11 @@
 //                 3 builtin_code (int); the code is max(deprecated, builtin)
 //   SubGraph:     0 tensors, 1 inputs, 2 outputs, 3 operators, 4 name
 //   Tensor:       0 shape, 1 type, 2 buffer, 3 name, 4 quantization, 5 is_variable, 6 sparsity
+//   SparsityParameters: 0 traversal_order, 1 block_map, 2 dim_metadata
+//   DimensionMetadata:  0 format (byte: 0 DENSE, 1 SPARSE_CSR), 1 dense_size,
+//                       2 array_segments_type, 3 array_segments, 4 array_indices_type,
+//                       5 array_indices; SparseIndexVector union: 1 Int32Vector,
+//                       2 Uint16Vector, 3 Uint8Vector, each a table with 0 values
 //   Buffer:       0 data, 1 offset (ulong), 2 size (ulong); offset > 1 means the bytes lie
 //                 outside the flatbuffer, at that offset from the start of the file
 //   Operator:     0 opcode_index, 1 inputs, 2 outputs, 3 builtin_options_type,
@@ -34,6 +39,7 @@ constexpr uint8_t kDepthwiseConv2D = 2;
 constexpr uint8_t kPool2D = 5;
 constexpr uint8_t kConcatenation = 10;
 constexpr uint8_t kAdd = 11;
+constexpr uint8_t kResizeBilinear = 15;
 constexpr uint8_t kReshape = 17;
 constexpr uint8_t kMul = 21;
 constexpr uint8_t kPad = 22;
@@ -41,9 +47,11 @@ constexpr uint8_t kStridedSlice = 32;
 constexpr uint8_t kReducer = 27;
 constexpr uint8_t kSub = 28;
 constexpr uint8_t kDiv = 29;
+constexpr uint8_t kDepthToSpace = 94;
 }  // namespace opt
 
 constexpr int64_t kMaxElements = int64_t{1} << 28;
+constexpr size_t kMaxSparseRank = 8;
 constexpr size_t kMaxFileBytes = size_t{512} << 20;
 
 const char* const kBuiltinNames[] = {
@@ -97,6 +105,8 @@ uint8_t expected_options(int32_t code) {
     case builtin::kSum: return opt::kReducer;
     case builtin::kSub: return opt::kSub;
     case builtin::kDiv: return opt::kDiv;
+    case builtin::kResizeBilinear: return opt::kResizeBilinear;
+    case builtin::kDepthToSpace: return opt::kDepthToSpace;
     default: return 0;
   }
 }
@@ -115,6 +125,8 @@ const char* options_name(uint8_t t) {
     case opt::kReducer: return "ReducerOptions";
     case opt::kSub: return "SubOptions";
     case opt::kDiv: return "DivOptions";
+    case opt::kResizeBilinear: return "ResizeBilinearOptions";
+    case opt::kDepthToSpace: return "DepthToSpaceOptions";
     default: return "options";
   }
 }
@@ -188,6 +200,10 @@ class Parser {
   void parse_buffers(const fb::Table& model, ModelDef& m);
   void parse_opcodes(const fb::Table& model);
   void parse_tensors(const fb::Table& sg, ModelDef& m);
+  std::shared_ptr<const SparsityDef> parse_sparsity(const fb::Table& sp, const TensorDef& td,
+                                                    const std::string& where);
+  std::vector<int32_t> index_vector(const fb::Table& dim, int type_id, const char* field,
+                                    const std::string& where);
   void parse_operators(const fb::Table& sg, ModelDef& m);
   void parse_options(const fb::Table& op, uint8_t type, OperatorDef& od, const std::string& where);
   std::string tensor_label(const ModelDef& m, int32_t t) const {
@@ -315,7 +331,6 @@ void Parser::parse_tensors(const fb::Table& sg, ModelDef& m) {
            ", which this reader does not support");
     td.type = static_cast<TensorType>(type);
     td.buffer = t.get<uint32_t>(2, 0);
-    if (t.has(6)) fail(where + " is sparse; sparse tensors are not supported");
 
     int64_t elements = 1;
     for (size_t d = 0; d < td.shape.size(); ++d) {
@@ -332,19 +347,184 @@ void Parser::parse_tensors(const fb::Table& sg, ModelDef& m) {
     if (td.buffer >= m.buffers.size())
       fail(where + " refers to buffer " + std::to_string(td.buffer) + " but the model has " +
            std::to_string(m.buffers.size()) + " buffers");
+    const fb::Table sp = t.table(6, "tensor sparsity");
+    if (sp.valid()) {
+      if (tensor_type_size(td.type) == 0)
+        fail(where + " is sparse with type " + tensor_type_name(td.type) +
+             ", which this reader does not support");
+      try {
+        td.sparsity = parse_sparsity(sp, td, where + " sparsity");
+      } catch (const ModelError& e) {
+        // Name the tensor also in the flatbuffer layer's errors (offsets, vector lengths).
+        const std::string msg = e.what();
+        if (msg.find(where) != std::string::npos) throw;
+        fail(where + " sparsity: " + (msg.compare(0, 8, "tflite: ") == 0 ? msg.substr(8) : msg));
+      }
+      if (td.buffer == 0 && td.sparsity->num_values != 0)
+        fail(where + " is sparse but has no buffer");
+    }
     const std::vector<uint8_t>& data = m.buffers[td.buffer];
-    if (!data.empty()) {
+    if (!data.empty() || td.sparsity) {
       const size_t esize = tensor_type_size(td.type);
       if (esize == 0)
         fail(where + " is a constant of type " + tensor_type_name(td.type) +
              ", which this reader does not support");
-      const uint64_t want = static_cast<uint64_t>(elements) * esize;
+      const int64_t stored = td.sparsity ? td.sparsity->num_values : elements;
+      const uint64_t want = static_cast<uint64_t>(stored) * esize;
       if (data.size() != want)
         fail(where + " has a constant buffer " + std::to_string(td.buffer) + " of " +
-             std::to_string(data.size()) + " bytes but its shape and type need " +
-             std::to_string(want));
+             std::to_string(data.size()) + " bytes but its " +
+             (td.sparsity ? "sparsity (" + std::to_string(stored) + " stored values)" : std::string("shape")) +
+             " and type need " + std::to_string(want));
     }
   }
+}
+
+std::vector<int32_t> Parser::index_vector(const fb::Table& dim, int type_id, const char* field,
+                                          const std::string& where) {
+  const uint8_t type = dim.get<uint8_t>(type_id, 0);
+  size_t esize;
+  switch (type) {
+    case 1: esize = 4; break;  // Int32Vector
+    case 2: esize = 2; break;  // Uint16Vector
+    case 3: esize = 1; break;  // Uint8Vector
+    default:
+      fail(where + ": " + field + " has the index vector type " + std::to_string(type) +
+           " (expected Int32Vector 1, Uint16Vector 2 or Uint8Vector 3)");
+  }
+  const fb::Table t = dim.table(type_id + 1, field);
+  if (!t.valid()) fail(where + ": " + field + " is missing");
+  const fb::Vector v = t.vector(0, esize, field);
+  charge(static_cast<uint64_t>(v.count) * 4, where + " " + field);
+  std::vector<int32_t> out(v.count);
+  for (uint32_t i = 0; i < v.count; ++i) {
+    int32_t x;
+    if (esize == 4) x = v.at<int32_t>(i, field);
+    else if (esize == 2) x = v.at<uint16_t>(i, field);
+    else x = v.at<uint8_t>(i, field);
+    if (x < 0)
+      fail(where + ": " + field + " [" + std::to_string(i) + "] is negative (" +
+           std::to_string(x) + ")");
+    out[i] = x;
+  }
+  return out;
+}
+
+std::shared_ptr<const SparsityDef> Parser::parse_sparsity(const fb::Table& sp, const TensorDef& td,
+                                                          const std::string& where) {
+  auto sd = std::make_shared<SparsityDef>();
+  const size_t n = td.shape.size();
+  if (n == 0 || n > kMaxSparseRank)
+    fail(where + ": a sparse tensor must have rank 1.." + std::to_string(kMaxSparseRank) +
+         ", this one has rank " + std::to_string(n));
+  sd->traversal_order = int_vector(sp, 0, "sparsity traversal_order", where);
+  sd->block_map = int_vector(sp, 1, "sparsity block_map", where);
+  const size_t k = sd->block_map.size();
+  if (k > n)
+    fail(where + ": block_map has " + std::to_string(k) + " entries for a rank-" +
+         std::to_string(n) + " tensor");
+  if (sd->traversal_order.size() != n + k)
+    fail(where + ": traversal_order has " + std::to_string(sd->traversal_order.size()) +
+         " entries; a rank-" + std::to_string(n) + " tensor with " + std::to_string(k) +
+         " block dimensions needs " + std::to_string(n + k));
+  std::vector<bool> seen(n, false);
+  for (size_t l = 0; l < n; ++l) {
+    const int32_t d = sd->traversal_order[l];
+    if (d < 0 || static_cast<size_t>(d) >= n || seen[static_cast<size_t>(d)])
+      fail(where + ": traversal_order " + std::to_string(l) + " is " + std::to_string(d) +
+           "; its first " + std::to_string(n) + " entries must be a permutation of 0.." +
+           std::to_string(n - 1));
+    seen[static_cast<size_t>(d)] = true;
+  }
+  for (size_t l = n; l < n + k; ++l)
+    if (sd->traversal_order[l] != static_cast<int32_t>(l))
+      fail(where + ": traversal_order " + std::to_string(l) + " is " +
+           std::to_string(sd->traversal_order[l]) + "; block dimensions must follow in order (" +
+           std::to_string(l) + ")");
+  std::fill(seen.begin(), seen.end(), false);
+  for (size_t b = 0; b < k; ++b) {
+    const int32_t d = sd->block_map[b];
+    if (d < 0 || static_cast<size_t>(d) >= n || seen[static_cast<size_t>(d)])
+      fail(where + ": block_map " + std::to_string(b) + " is " + std::to_string(d) +
+           "; entries must be distinct dimensions in 0.." + std::to_string(n - 1));
+    seen[static_cast<size_t>(d)] = true;
+  }
+
+  const fb::Vector dims = sp.vector(2, 4, "sparsity dim_metadata");
+  if (dims.count != n + k)
+    fail(where + ": dim_metadata has " + std::to_string(dims.count) + " entries, traversal_order " +
+         std::to_string(n + k));
+  charge(static_cast<uint64_t>(dims.count) * sizeof(SparseDimension), where);
+  sd->dims.resize(dims.count);
+  for (uint32_t l = 0; l < dims.count; ++l) {
+    const fb::Table dm = fb::table_at(dims, l, "dimension metadata");
+    SparseDimension& sdim = sd->dims[l];
+    const uint8_t format = dm.get<uint8_t>(0, 0);
+    if (format > 1)
+      fail(where + ": dim_metadata " + std::to_string(l) + " has the unknown format " +
+           std::to_string(format));
+    sdim.csr = format == 1;
+    sdim.dense_size = dm.get<int32_t>(1, 0);
+  }
+  // Block sizes (block levels are DENSE and divide their dimension), then each level's size.
+  std::vector<int32_t> blocked(td.shape.begin(), td.shape.end());
+  for (size_t b = 0; b < k; ++b) {
+    const SparseDimension& bd = sd->dims[n + b];
+    const std::string lw = where + ": dim_metadata " + std::to_string(n + b) + " (block dimension " +
+                           std::to_string(b) + ")";
+    if (bd.csr) fail(lw + " is SPARSE_CSR; block dimensions must be DENSE");
+    const int32_t d = sd->block_map[b];
+    if (bd.dense_size < 1 || td.shape[static_cast<size_t>(d)] % bd.dense_size != 0)
+      fail(lw + " has dense_size " + std::to_string(bd.dense_size) +
+           ", which does not divide dimension " + std::to_string(d) + " (" +
+           std::to_string(td.shape[static_cast<size_t>(d)]) + ")");
+    blocked[static_cast<size_t>(d)] = td.shape[static_cast<size_t>(d)] / bd.dense_size;
+  }
+  int64_t positions = 1;  // positions of the previous level
+  for (uint32_t l = 0; l < dims.count; ++l) {
+    const fb::Table dm = fb::table_at(dims, l, "dimension metadata");
+    SparseDimension& sdim = sd->dims[l];
+    const std::string lw = where + ": dim_metadata " + std::to_string(l);
+    const int32_t d = sd->traversal_order[l];
+    const int32_t size = l < n ? blocked[static_cast<size_t>(d)] : sd->dims[l].dense_size;
+    if (!sdim.csr) {
+      if (sdim.dense_size != size)
+        fail(lw + " is DENSE with dense_size " + std::to_string(sdim.dense_size) +
+             " but the dimension it traverses has size " + std::to_string(size));
+      positions *= size;
+      continue;
+    }
+    sdim.segments = index_vector(dm, 2, "array_segments", lw);
+    sdim.indices = index_vector(dm, 4, "array_indices", lw);
+    if (static_cast<int64_t>(sdim.segments.size()) != positions + 1)
+      fail(lw + " has " + std::to_string(sdim.segments.size()) + " array_segments; the level above has " +
+           std::to_string(positions) + " positions, so it needs " + std::to_string(positions + 1));
+    if (sdim.segments[0] != 0) fail(lw + ": array_segments [0] is " + std::to_string(sdim.segments[0]) + ", not 0");
+    for (size_t p = 0; p + 1 < sdim.segments.size(); ++p) {
+      const int32_t b = sdim.segments[p], e = sdim.segments[p + 1];
+      if (e < b)
+        fail(lw + ": array_segments decrease at " + std::to_string(p + 1) + " (" + std::to_string(b) +
+             " then " + std::to_string(e) + ")");
+      if (static_cast<size_t>(e) > sdim.indices.size())
+        fail(lw + ": array_segments [" + std::to_string(p + 1) + "] = " + std::to_string(e) +
+             " exceeds the " + std::to_string(sdim.indices.size()) + " array_indices");
+      for (int32_t i = b; i < e; ++i) {
+        const int32_t x = sdim.indices[static_cast<size_t>(i)];
+        if (x >= size)
+          fail(lw + ": array_indices [" + std::to_string(i) + "] = " + std::to_string(x) +
+               " is outside the dimension's size " + std::to_string(size));
+        if (i > b && x <= sdim.indices[static_cast<size_t>(i) - 1])
+          fail(lw + ": array_indices are not ascending within segment " + std::to_string(p) +
+               " (at " + std::to_string(i) + ")");
+      }
+    }
+    if (static_cast<size_t>(sdim.segments.back()) != sdim.indices.size())
+      fail(lw + ": the last array_segments entry is " + std::to_string(sdim.segments.back()) +
+           " but there are " + std::to_string(sdim.indices.size()) + " array_indices");
+    positions = sdim.segments.back();
+  }
+  sd->num_values = positions;
+  return sd;
 }
 
 void Parser::parse_operators(const fb::Table& sg, ModelDef& m) {
@@ -489,6 +669,15 @@ void Parser::parse_options(const fb::Table& t, uint8_t type, OperatorDef& od,
       break;
     case opt::kReducer:  // keep_dims 0
       o.keep_dims = t.get<uint8_t>(0, 0) != 0;
+      break;
+    case opt::kResizeBilinear:  // new_height 0, new_width 1 (deprecated), align_corners 2,
+                                // half_pixel_centers 3
+      o.align_corners = t.get<uint8_t>(2, 0) != 0;
+      o.half_pixel_centers = t.get<uint8_t>(3, 0) != 0;
+      break;
+    case opt::kDepthToSpace:  // block_size 0
+      o.block_size = t.get<int32_t>(0, 0);
+      require_positive(o.block_size, "block_size", where);
       break;
     case opt::kPad:  // no fields
     default:

@@ -10,6 +10,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -46,6 +47,7 @@ constexpr int32_t kAdd = 0;
 constexpr int32_t kConcatenation = 2;
 constexpr int32_t kConv2d = 3;
 constexpr int32_t kDepthwiseConv2d = 4;
+constexpr int32_t kDepthToSpace = 5;
 constexpr int32_t kDequantize = 6;
 constexpr int32_t kLogistic = 14;
 constexpr int32_t kMaxPool2d = 17;
@@ -53,6 +55,7 @@ constexpr int32_t kMul = 18;
 constexpr int32_t kRelu = 19;
 constexpr int32_t kRelu6 = 21;
 constexpr int32_t kReshape = 22;
+constexpr int32_t kResizeBilinear = 23;
 constexpr int32_t kCustom = 32;
 constexpr int32_t kPad = 34;
 constexpr int32_t kStridedSlice = 45;
@@ -66,6 +69,7 @@ constexpr int32_t kSum = 74;
 constexpr int32_t kSqrt = 75;
 constexpr int32_t kRsqrt = 76;
 constexpr int32_t kSquaredDifference = 99;
+constexpr int32_t kDensify = 124;
 }  // namespace builtin
 // Name of a builtin operator code ("CONV_2D"), or "BUILTIN_<n>" when unknown to us.
 std::string builtin_name(int32_t code);
@@ -80,11 +84,38 @@ enum class Activation : int8_t {
   kSignBit = 5,
 };
 
+// One level of a sparse tensor's traversal (TFLite DimensionMetadata).
+struct SparseDimension {
+  bool csr = false;               // SPARSE_CSR; else DENSE
+  int32_t dense_size = 0;         // DENSE: the level's size
+  std::vector<int32_t> segments;  // SPARSE_CSR: array_segments, one more than the previous
+                                  // level's positions; [0] = 0, non-decreasing
+  std::vector<int32_t> indices;   // SPARSE_CSR: array_indices, ascending within a segment
+};
+
+// A constant stored sparse (TFLite SparsityParameters). For a tensor of rank n with k block
+// dimensions: traversal_order has n + k entries, the first n a permutation of 0..n-1 and the
+// last k exactly n..n+k-1 (blocks are traversed in order); block_map[i] is the dimension block
+// dimension n + i splits, by dims[n + i].dense_size, which divides it. dims[l] describes the
+// dimension traversal_order[l]: its size is the dense (blocked) size of that dimension, or the
+// block size. The tensor's buffer holds num_values elements of its type, in traversal order.
+// The reader checks all of this (sizes, segment bounds and order, every index in range);
+// block levels are DENSE.
+struct SparsityDef {
+  std::vector<int32_t> traversal_order;
+  std::vector<int32_t> block_map;
+  std::vector<SparseDimension> dims;
+  int64_t num_values = 0;
+};
+
 struct TensorDef {
   std::string name;
   std::vector<int32_t> shape;  // may be empty for scalars
   TensorType type = TensorType::kFloat32;
   uint32_t buffer = 0;  // index into ModelDef::buffers; buffers[0] is always empty
+  // Set for a sparse constant: only DENSIFY reads it (GraphPlan checks), and its buffer holds
+  // the stored values only.
+  std::shared_ptr<const SparsityDef> sparsity;
 };
 
 // The union of the builtin option fields the supported operators use, with the schema's
@@ -103,6 +134,8 @@ struct BuiltinOptions {
           shrink_axis_mask = 0;                 // StridedSliceOptions
   bool offset = false;                          // StridedSliceOptions.offset
   bool keep_dims = false;                       // ReducerOptions (MEAN, SUM)
+  bool align_corners = false, half_pixel_centers = false;  // ResizeBilinearOptions
+  int32_t block_size = 0;                       // DepthToSpaceOptions
 };
 
 struct OperatorDef {

@@ -55,6 +55,7 @@ TensorView GraphPlan::view(int32_t id) const {
   if (id < 0) return v;
   v.type = tensors_[static_cast<size_t>(id)].type;
   v.shape = tensors_[static_cast<size_t>(id)].shape;
+  v.sparsity = tensors_[static_cast<size_t>(id)].sparsity.get();
   if (constant_[static_cast<size_t>(id)]) {
     v.data = const_cast<void*>(constant_[static_cast<size_t>(id)]);
     v.is_constant = true;
@@ -102,9 +103,14 @@ GraphPlan::GraphPlan(const ModelDef& model, bool fuse, size_t max_folded_bytes,
     const uint32_t b = tensors_[i].buffer;
     if (b < model.buffers.size() && !model.buffers[b].empty())
       add_constant(i, model.buffers[b].data(), model.buffers[b].size());
+    else if (tensors_[i].sparsity)
+      add_constant(i, nullptr, 0);  // a sparse constant with no stored values
   }
   for (int32_t id : inputs_)
     if (constant_[id]) throw ModelError("tflite: graph input '" + tensors_[id].name + "' is a constant");
+  for (int32_t id : outputs_)
+    if (tensors_[id].sparsity)
+      throw ModelError("tflite: graph output '" + tensors_[id].name + "' is a sparse constant");
 
   // Nodes; an operator whose inputs are all constant is run once here and becomes a constant.
   for (const OperatorDef& op : model.operators) {
@@ -119,6 +125,11 @@ GraphPlan::GraphPlan(const ModelDef& model, bool fuse, size_t max_folded_bytes,
       if (op.inputs[i] == -1 && !input_may_be_omitted(op, i))
         throw ModelError(node.name + ": input " + std::to_string(i) +
                          " is omitted (tensor index -1), but the operator needs it");
+      // Only DENSIFY understands a sparse buffer; any other reader would take it for dense.
+      if (op.inputs[i] >= 0 && tensors_[op.inputs[i]].sparsity &&
+          (op.builtin_code != builtin::kDensify || i != 0))
+        throw ModelError("tflite: tensor '" + tensors_[op.inputs[i]].name + "' is sparse; " + node.name +
+                         " reads it as input " + std::to_string(i) + " but only DENSIFY can");
     }
     node.inputs = op.inputs;
     node.outputs = op.outputs;

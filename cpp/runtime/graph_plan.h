@@ -4,8 +4,9 @@
 // Contract: GraphPlan's constructor
 //   - checks every tensor index of the graph and of every operator;
 //   - copies constant buffers into 64-byte aligned storage it owns;
-//   - folds every operator whose inputs are all constant (float16 DEQUANTIZE among them) by
-//     running its reference kernel once, so the folded tensor becomes a constant;
+//   - folds every operator whose inputs are all constant (float16 DEQUANTIZE and DENSIFY of a
+//     sparse constant among them) by running its reference kernel once, so the folded tensor
+//     becomes a constant; a sparse constant may only be read by DENSIFY (else ModelError);
 //   - checks that every activation is written exactly once, before it is read, and that every
 //     graph output is produced;
 //   - with `fuse`, folds CONV_2D / DEPTHWISE_CONV_2D + ADD / PRELU / RELU(6) into the conv's

@@ -30,6 +30,8 @@ struct TensorView {
   std::vector<int32_t> shape;
   void* data = nullptr;
   bool is_constant = false;  // weights, biases, shape operands: read-only, known at load
+  // A sparse constant (only DENSIFY's input): data holds sparsity->num_values elements.
+  const SparsityDef* sparsity = nullptr;
 
   int64_t num_elements() const {
     int64_t n = 1;

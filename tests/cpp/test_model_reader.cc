@@ -52,6 +52,10 @@ const ModelDef& landmark() {
   static const ModelDef m = load_tflite_file(model_path("face_landmark.tflite"));
   return m;
 }
+const ModelDef& full_range() {
+  static const ModelDef m = load_tflite_file(model_path("face_detection_full_range_sparse.tflite"));
+  return m;
+}
 const ModelDef& attention() {
   static const ModelDef m = load_tflite_file(model_path("face_landmark_with_attention.tflite"));
   return m;
@@ -164,6 +168,16 @@ struct Image {
       std::memcpy(b.data() + table + offs[static_cast<size_t>(f.first)], f.second.data(),
                   f.second.size());
     return table;
+  }
+  // Appends a vector of scalars (4-byte aligned length prefix); returns the prefix position.
+  template <typename T>
+  size_t append_vector(const std::vector<T>& v) {
+    while (b.size() % 4) b.push_back(0);
+    const size_t pos = b.size();
+    b.resize(pos + 4 + v.size() * sizeof(T), 0);
+    put<uint32_t>(pos, static_cast<uint32_t>(v.size()));
+    if (!v.empty()) std::memcpy(b.data() + pos + 4, v.data(), v.size() * sizeof(T));
+    return pos;
   }
   // Points the uoffset stored at `slot` to `target` (which must lie after it).
   void point(size_t slot, size_t target) { put<uint32_t>(slot, static_cast<uint32_t>(target - slot)); }
@@ -673,6 +687,249 @@ TEST(buffer_stored_outside_the_flatbuffer) {
   const size_t bad = img.append_table({{1, le<uint64_t>(img.b.size() - 10)}, {2, le<uint64_t>(size)}});
   img.point(bufs + 4 + 4 * b, bad);
   CHECK(contains(error_of([&] { img.parse(); }), "buffer " + std::to_string(b) + " stores"));
+}
+
+// ------------------------------------------------------------------ sparse tensors
+
+// The full-range detector stores 46 float16 1x1 conv filters sparse: DENSE over the first three
+// dimensions, SPARSE_CSR over the input channels, no blocks. Tensor 14 is the first of them
+// (values cross-checked with ai_edge_litert's Interpreter.get_tensor_details()).
+TEST(full_range_structure_and_sparsity) {
+  const ModelDef& m = full_range();
+  CHECK(m.version == 3);
+  CHECK(same_counts(count_ops(m), {{"DEQUANTIZE", 182}, {"CONV_2D", 49}, {"DENSIFY", 46}, {"PAD", 43},
+                                   {"DEPTHWISE_CONV_2D", 42}, {"ADD", 19}, {"RESIZE_BILINEAR", 3},
+                                   {"DEPTH_TO_SPACE", 2}, {"RESHAPE", 2}}));
+  CHECK(m.operators.size() == 388);
+  CHECK(shape_of(m, m.inputs[0]) == (Shape{1, 192, 192, 3}));
+  CHECK(shape_of(m, m.outputs[0]) == (Shape{1, 2304, 16}));
+  CHECK(shape_of(m, m.outputs[1]) == (Shape{1, 2304, 1}));
+  int sparse = 0;
+  for (const TensorDef& t : m.tensors) {
+    if (!t.sparsity) continue;
+    ++sparse;
+    CHECK(t.type == TensorType::kFloat16);
+    CHECK(m.buffers[t.buffer].size() == static_cast<size_t>(t.sparsity->num_values) * 2);
+  }
+  CHECK(sparse == 46);
+  for (const OperatorDef& op : m.operators)
+    if (op.builtin_code == builtin::kDensify)
+      CHECK(op.inputs.size() == 1 && m.tensors[op.inputs[0]].sparsity &&
+            !m.tensors[op.outputs[0]].sparsity);
+  const TensorDef& t = m.tensors[14];
+  CHECK(t.name == "model_1/model/conv2d_1/Conv2D_dequantize");
+  CHECK(t.shape == (Shape{8, 1, 1, 32}));
+  const SparsityDef& sp = *t.sparsity;
+  CHECK(sp.traversal_order == (Shape{0, 1, 2, 3}) && sp.block_map.empty() && sp.dims.size() == 4);
+  CHECK(!sp.dims[0].csr && sp.dims[0].dense_size == 8);
+  CHECK(!sp.dims[1].csr && sp.dims[1].dense_size == 1 && !sp.dims[2].csr && sp.dims[2].dense_size == 1);
+  CHECK(sp.dims[3].csr && sp.dims[3].segments == (Shape{0, 15, 30, 39, 48, 57, 63, 68, 77}));
+  CHECK(sp.dims[3].indices.size() == 77 && sp.num_values == 77);
+  CHECK(std::vector<int32_t>(sp.dims[3].indices.begin(), sp.dims[3].indices.begin() + 10) ==
+        (Shape{0, 2, 4, 6, 7, 8, 9, 13, 14, 16}));
+  // Options of the two new dense ops.
+  for (const OperatorDef& op : m.operators) {
+    if (op.builtin_code == builtin::kResizeBilinear)
+      CHECK(op.options_type == 15 && !op.options.align_corners && op.options.half_pixel_centers);
+    if (op.builtin_code == builtin::kDepthToSpace) CHECK(op.options_type == 94 && op.options.block_size == 2);
+  }
+}
+
+namespace {
+
+// Positions inside the full-range model image of tensor 14's sparsity fields.
+struct SparseImage : Image {
+  SparseImage() : Image(load_image("face_detection_full_range_sparse.tflite")) {}
+  size_t sparsity() const { return child(tensor(14), 6); }
+  size_t traversal() const { return child(sparsity(), 0); }  // vector length prefix
+  size_t dim(uint32_t l) const { return elem(child(sparsity(), 2), l); }
+  // The values vector (length prefix) of dim 3's array_segments (field 3) / array_indices (5).
+  size_t csr_vector(int field) const { return child(child(dim(3), field), 0); }
+  std::string error() const { return error_of([&] { parse(); }); }
+  // The file stores these as Uint8Vector tables; re-encodes dim 3's array_segments and
+  // array_indices as Int32Vector tables (appended), so that the cases can write any int32.
+  void widen() {
+    const SparseDimension& sd = full_range().tensors[14].sparsity->dims[3];
+    const size_t d3 = dim(3);
+    for (int field : {3, 5}) {
+      const size_t t = append_table({{0, le<uint32_t>(0)}});
+      point(this->field(t, 0, 4), append_vector(field == 3 ? sd.segments : sd.indices));
+      put<uint8_t>(this->field(d3, field - 1, 1), 1);
+      point(this->field(d3, field, 4), t);
+    }
+  }
+};
+
+const char* const kTensor14 = "tensor 14 ('model_1/model/conv2d_1/Conv2D_dequantize')";
+
+}  // namespace
+
+TEST(sparsity_malformed_fields_raise_model_error) {
+  struct Case {
+    const char* what;
+    void (*edit)(SparseImage&);
+    const char* message;
+  };
+  const Case cases[] = {
+      {"duplicate traversal dimension", [](SparseImage& s) { s.put<int32_t>(s.traversal() + 8, 0); },
+       "traversal_order 1 is 0"},
+      {"traversal dimension out of range", [](SparseImage& s) { s.put<int32_t>(s.traversal() + 4, 4); },
+       "traversal_order 0 is 4"},
+      {"short traversal order", [](SparseImage& s) { s.put<uint32_t>(s.traversal(), 3); },
+       "traversal_order has 3 entries"},
+      {"dense size not the dimension's", [](SparseImage& s) { s.put<int32_t>(s.field(s.dim(0), 1, 4), 9); },
+       "dim_metadata 0 is DENSE with dense_size 9 but the dimension it traverses has size 8"},
+      {"unknown format", [](SparseImage& s) { s.put<uint8_t>(s.field(s.dim(3), 0, 1), 2); },
+       "dim_metadata 3 has the unknown format 2"},
+      {"unknown index vector type", [](SparseImage& s) { s.put<uint8_t>(s.field(s.dim(3), 2, 1), 7); },
+       "array_segments has the index vector type 7"},
+      {"first segment not 0", [](SparseImage& s) { s.put<int32_t>(s.csr_vector(3) + 4, 1); },
+       "array_segments [0] is 1, not 0"},
+      {"segments decrease", [](SparseImage& s) { s.put<int32_t>(s.csr_vector(3) + 4 + 4 * 2, 10); },
+       "array_segments decrease at 2 (15 then 10)"},
+      {"segment beyond the indices", [](SparseImage& s) { s.put<int32_t>(s.csr_vector(3) + 4 + 4 * 8, 78); },
+       "array_segments [8] = 78 exceeds the 77 array_indices"},
+      {"last segment short of the indices", [](SparseImage& s) { s.put<int32_t>(s.csr_vector(3) + 4 + 4 * 8, 76); },
+       "the last array_segments entry is 76 but there are 77 array_indices"},
+      {"too few segments", [](SparseImage& s) { s.put<uint32_t>(s.csr_vector(3), 8); },
+       "has 8 array_segments; the level above has 8 positions, so it needs 9"},
+      {"index outside the dimension", [](SparseImage& s) { s.put<int32_t>(s.csr_vector(5) + 4, 32); },
+       "array_indices [0] = 32 is outside the dimension's size 32"},
+      {"negative index", [](SparseImage& s) { s.put<int32_t>(s.csr_vector(5) + 4, -3); },
+       "array_indices [0] is negative (-3)"},
+      {"indices not ascending", [](SparseImage& s) { s.put<int32_t>(s.csr_vector(5) + 8, 0); },
+       "array_indices are not ascending within segment 0 (at 1)"},
+      {"index vector past the file", [](SparseImage& s) { s.put<uint32_t>(s.csr_vector(5), 0x40000000u); },
+       "exceeds the"},
+      {"stored values do not fill the buffer",
+       [](SparseImage& s) {
+         s.put<int32_t>(s.csr_vector(3) + 4 + 4 * 8, 76);
+         s.put<uint32_t>(s.csr_vector(5), 76);
+       },
+       "bytes but its sparsity (76 stored values) and type need 152"},
+      {"missing dim_metadata entry", [](SparseImage& s) { s.put<uint32_t>(s.child(s.sparsity(), 2), 3); },
+       "dim_metadata has 3 entries, traversal_order 4"},
+  };
+  {
+    // The file's own Uint8Vector encoding: an index beyond the dimension.
+    SparseImage img;
+    CHECK(img.get<uint8_t>(img.field(img.dim(3), 4, 1)) == 3);
+    img.put<uint8_t>(img.csr_vector(5) + 4, 40);
+    CHECK(contains(img.error(), std::string(kTensor14) + " sparsity: dim_metadata 3: array_indices [0] = 40"));
+  }
+  for (const Case& c : cases) {
+    SparseImage img;
+    img.widen();
+    CHECK(img.parse().tensors[14].sparsity->num_values == 77);
+    c.edit(img);
+    const std::string msg = img.error();
+    if (msg.empty()) std::fprintf(stderr, "  case '%s' parsed without error\n", c.what);
+    CHECK(!msg.empty());
+    CHECK(contains(msg, kTensor14));
+    CHECK(contains(msg, c.message));
+  }
+}
+
+// The same segments and indices as Uint8Vector / Uint16Vector tables read the same; a missing
+// union value is an error.
+TEST(sparsity_narrow_index_vectors) {
+  SparseImage img;
+  const SparsityDef want = *full_range().tensors[14].sparsity;
+  std::vector<uint8_t> seg8(want.dims[3].segments.begin(), want.dims[3].segments.end());
+  std::vector<uint16_t> idx16(want.dims[3].indices.begin(), want.dims[3].indices.end());
+  const size_t d3 = img.dim(3);
+  const size_t seg_table = img.append_table({{0, le<uint32_t>(0)}});
+  img.point(img.field(seg_table, 0, 4), img.append_vector(seg8));
+  const size_t idx_table = img.append_table({{0, le<uint32_t>(0)}});
+  img.point(img.field(idx_table, 0, 4), img.append_vector(idx16));
+  img.put<uint8_t>(img.field(d3, 2, 1), 3);
+  img.point(img.field(d3, 3, 4), seg_table);
+  img.put<uint8_t>(img.field(d3, 4, 1), 2);
+  img.point(img.field(d3, 5, 4), idx_table);
+  const ModelDef m = img.parse();
+  const SparsityDef& got = *m.tensors[14].sparsity;
+  CHECK(got.dims[3].segments == want.dims[3].segments);
+  CHECK(got.dims[3].indices == want.dims[3].indices);
+  CHECK(got.num_values == 77);
+  // An absent union value (offset field dropped from the vtable).
+  const size_t table = d3;
+  const size_t vt = table - static_cast<size_t>(img.get<int32_t>(table));
+  img.put<uint16_t>(vt + 4 + 2 * 5, 0);
+  CHECK(contains(img.error(), "array_indices is missing"));
+}
+
+// Block sparsity: a new SparsityParameters table for tensor 14 that splits dimension 3 (32)
+// into blocks. Consistent sizes parse; a block size that does not divide, a SPARSE_CSR block
+// level, a bad block_map and a block traversal out of order are ModelErrors; an index valid for
+// the unblocked size (up to 31) is out of range for the blocked one.
+TEST(sparsity_blocks) {
+  // Builds tensor 14's sparsity with `block_map` and dims 0..3 from the file (dim 3 replaced by
+  // a DENSE level of `d3_size` when >= 0) plus one block level per block_map entry.
+  auto build = [](const std::vector<int32_t>& traversal, const std::vector<int32_t>& block_map,
+                  int d3_size, int block_size, uint8_t block_format) {
+    SparseImage img;
+    std::vector<size_t> dims;
+    for (uint32_t l = 0; l < 3; ++l) dims.push_back(img.dim(l));
+    dims.push_back(d3_size >= 0 ? img.append_table({{0, le<uint8_t>(0)}, {1, le<int32_t>(d3_size)}})
+                                : img.dim(3));
+    for (size_t b = 0; b < block_map.size(); ++b)
+      dims.push_back(img.append_table({{0, le<uint8_t>(block_format)}, {1, le<int32_t>(block_size)}}));
+    const size_t sp = img.append_table({{0, le<uint32_t>(0)}, {1, le<uint32_t>(0)}, {2, le<uint32_t>(0)}});
+    img.point(img.field(sp, 0, 4), img.append_vector(traversal));
+    img.point(img.field(sp, 1, 4), img.append_vector(block_map));
+    const size_t vec = img.append_vector(std::vector<uint32_t>(dims.size(), 0));
+    img.point(img.field(sp, 2, 4), vec);
+    // Offsets must point forward: copy each referenced table after the vector.
+    for (size_t i = 0; i < dims.size(); ++i) {
+      const size_t t = dims[i];
+      if (t > vec) {
+        img.point(vec + 4 + 4 * i, t);
+        continue;
+      }
+      // A table before the vector: re-append its two scalar fields (format, dense_size) and
+      // its CSR vectors when present.
+      fb::Image fi(img.b.data(), img.b.size());
+      fb::Table tt(fi, t, "dim");
+      const uint8_t fmt = tt.get<uint8_t>(0, 0);
+      const int32_t ds = tt.get<int32_t>(1, 0);
+      if (fmt == 0) {
+        img.point(vec + 4 + 4 * i, img.append_table({{0, le<uint8_t>(0)}, {1, le<int32_t>(ds)}}));
+      } else {
+        const ModelDef& ref = full_range();
+        const SparseDimension& sd = ref.tensors[14].sparsity->dims[3];
+        const size_t nt = img.append_table({{0, le<uint8_t>(1)}, {2, le<uint8_t>(1)}, {3, le<uint32_t>(0)},
+                                            {4, le<uint8_t>(1)}, {5, le<uint32_t>(0)}});
+        img.point(vec + 4 + 4 * i, nt);
+        const size_t st = img.append_table({{0, le<uint32_t>(0)}});
+        img.point(img.field(nt, 3, 4), st);
+        img.point(img.field(st, 0, 4), img.append_vector(sd.segments));
+        const size_t it = img.append_table({{0, le<uint32_t>(0)}});
+        img.point(img.field(nt, 5, 4), it);
+        img.point(img.field(it, 0, 4), img.append_vector(sd.indices));
+      }
+    }
+    img.point(img.field(img.tensor(14), 6, 4), sp);
+    return img;
+  };
+  // No blocks, rebuilt: the same sparsity as the file's.
+  {
+    const SparseImage img = build({0, 1, 2, 3}, {}, -1, 0, 0);
+    const ModelDef m = img.parse();
+    CHECK(m.tensors[14].sparsity->dims[3].segments == full_range().tensors[14].sparsity->dims[3].segments);
+  }
+  // Dimension 3 in blocks of 4: the CSR indices (up to 31) exceed the blocked size 8.
+  CHECK(contains(build({0, 1, 2, 3, 4}, {3}, -1, 4, 0).error(),
+                 "dim_metadata 3: array_indices [5] = 8 is outside the dimension's size 8"));
+  // All DENSE, dimension 3 blocked by 4: 8 * 8 * 4 = 256 values, the buffer holds 77.
+  CHECK(contains(build({0, 1, 2, 3, 4}, {3}, 8, 4, 0).error(), "sparsity (256 stored values)"));
+  CHECK(contains(build({0, 1, 2, 3, 4}, {3}, 8, 5, 0).error(),
+                 "dim_metadata 4 (block dimension 0) has dense_size 5, which does not divide dimension 3 (32)"));
+  CHECK(contains(build({0, 1, 2, 3, 4}, {3}, 8, 4, 1).error(),
+                 "dim_metadata 4 (block dimension 0) is SPARSE_CSR; block dimensions must be DENSE"));
+  CHECK(contains(build({0, 1, 2, 3, 4}, {7}, 8, 4, 0).error(), "block_map 0 is 7"));
+  CHECK(contains(build({0, 1, 2, 3, 4, 5}, {3, 3}, 8, 4, 0).error(), "block_map 1 is 3"));
+  CHECK(contains(build({0, 1, 2, 4, 3}, {3}, 8, 4, 0).error(), "traversal_order 3 is 4"));
+  CHECK(contains(build({0, 1, 2, 3, 4}, {0, 1, 2, 3, 0}, 8, 4, 0).error(), "block_map has 5 entries"));
 }
 
 // ------------------------------------------------------------------ FlexBuffers

@@ -1,4 +1,4 @@
-// Reference Kernel implementations for every builtin op the three face models use.
+// Reference Kernel implementations for every builtin op the face models use.
 // prepare() validates operand types and shapes against what the op computes, so that a model
 // that passes load can never make run() read or write out of bounds.
 #include <algorithm>
@@ -642,6 +642,103 @@ class TransposeKernel : public Kernel {
   std::vector<int32_t> in_shape_, perm_;
 };
 
+// ---------------------------------------------------------------------------------------------
+// DENSIFY: a sparse constant (input 0, SparsityDef) to a dense tensor of the same shape and
+// type. Its input is always constant, so GraphPlan folds it at load.
+class DensifyKernel : public Kernel {
+ public:
+  size_t prepare(const OpContext& ctx) override {
+    expect_io(ctx, 1, 1, 1);
+    const TensorView& in = ctx.inputs[0];
+    const TensorView& out = ctx.outputs[0];
+    if (!in.is_constant || !in.sparsity) fail(ctx, "input must be a sparse constant");
+    if (out.sparsity) fail(ctx, "output must be dense");
+    if (in.type != out.type)
+      fail(ctx, std::string("output type ") + tensor_type_name(out.type) + " differs from the input's " +
+                    tensor_type_name(in.type));
+    esize_ = tensor_type_size(in.type);
+    if (esize_ == 0) fail(ctx, std::string("unsupported type ") + tensor_type_name(in.type));
+    expect_shape(ctx, out, in.shape, "output");
+    shape_ = in.shape;
+    sparsity_ = in.sparsity;
+    return 0;
+  }
+  void run(const NodeArgs& a, ThreadPool*) const override {
+    ref::densify(*sparsity_, shape_, a.inputs[0].data, esize_, a.outputs[0].data);
+  }
+  const char* impl_name() const override { return "reference"; }
+
+ private:
+  std::vector<int32_t> shape_;
+  const SparsityDef* sparsity_ = nullptr;
+  size_t esize_ = 0;
+};
+
+// ---------------------------------------------------------------------------------------------
+// RESIZE_BILINEAR (float32, NHWC) to the constant int32 [2] size (height, width).
+class ResizeBilinearKernel : public Kernel {
+ public:
+  size_t prepare(const OpContext& ctx) override {
+    expect_io(ctx, 2, 2, 1);
+    const TensorView& in = ctx.inputs[0];
+    const TensorView& size = ctx.inputs[1];
+    expect_float(ctx, in, "input");
+    expect_float(ctx, ctx.outputs[0], "output");
+    expect_rank(ctx, in, 4, "input");
+    if (!size.is_constant || size.type != TensorType::kInt32 || size.rank() != 1 || size.dim(0) != 2)
+      fail(ctx, "size must be a constant int32 [2]");
+    const BuiltinOptions& o = ctx.op->options;
+    if (o.align_corners && o.half_pixel_centers)
+      fail(ctx, "align_corners and half_pixel_centers cannot both be set");
+    n_ = in.dim(0); ih_ = in.dim(1); iw_ = in.dim(2); c_ = in.dim(3);
+    oh_ = size.i32()[0]; ow_ = size.i32()[1];
+    if (oh_ < 1 || ow_ < 1 || oh_ > (1 << 16) || ow_ > (1 << 16))
+      fail(ctx, "output size " + std::to_string(oh_) + "x" + std::to_string(ow_) + " out of range");
+    if (ih_ < 1 || iw_ < 1) fail(ctx, "input has shape " + shape_str(in.shape));
+    expect_shape(ctx, ctx.outputs[0], {n_, oh_, ow_, c_}, "output");
+    align_ = o.align_corners;
+    half_ = o.half_pixel_centers;
+    return 0;
+  }
+  void run(const NodeArgs& a, ThreadPool*) const override {
+    ref::resize_bilinear(a.inputs[0].f32(), n_, ih_, iw_, c_, a.outputs[0].f32(), oh_, ow_, align_, half_);
+  }
+  const char* impl_name() const override { return "reference"; }
+
+ private:
+  int n_ = 0, ih_ = 0, iw_ = 0, c_ = 0, oh_ = 0, ow_ = 0;
+  bool align_ = false, half_ = false;
+};
+
+// ---------------------------------------------------------------------------------------------
+// DEPTH_TO_SPACE (float32, NHWC), block_size from DepthToSpaceOptions.
+class DepthToSpaceKernel : public Kernel {
+ public:
+  size_t prepare(const OpContext& ctx) override {
+    expect_io(ctx, 1, 1, 1);
+    const TensorView& in = ctx.inputs[0];
+    expect_float(ctx, in, "input");
+    expect_float(ctx, ctx.outputs[0], "output");
+    expect_rank(ctx, in, 4, "input");
+    bs_ = ctx.op->options.block_size;
+    if (bs_ < 1 || bs_ > 64) fail(ctx, "block_size " + std::to_string(bs_) + " must be in 1..64");
+    n_ = in.dim(0); h_ = in.dim(1); w_ = in.dim(2);
+    if (in.dim(3) % (bs_ * bs_) != 0)
+      fail(ctx, "input channels " + std::to_string(in.dim(3)) + " are not a multiple of block_size^2 = " +
+                    std::to_string(bs_ * bs_));
+    c_ = in.dim(3) / (bs_ * bs_);
+    expect_shape(ctx, ctx.outputs[0], {n_, h_ * bs_, w_ * bs_, c_}, "output");
+    return 0;
+  }
+  void run(const NodeArgs& a, ThreadPool*) const override {
+    ref::depth_to_space(a.inputs[0].f32(), n_, h_, w_, c_, bs_, a.outputs[0].f32());
+  }
+  const char* impl_name() const override { return "reference"; }
+
+ private:
+  int n_ = 0, h_ = 0, w_ = 0, c_ = 0, bs_ = 1;
+};
+
 template <typename K, typename... Args>
 std::unique_ptr<Kernel> make(Args... args) {
   return std::unique_ptr<Kernel>(new K(args...));
@@ -675,6 +772,9 @@ std::unique_ptr<Kernel> create_reference_kernel(const OpContext& ctx) {
     case builtin::kPad: return make<PadKernel>();
     case builtin::kConcatenation: return make<ConcatKernel>();
     case builtin::kStridedSlice: return make<StridedSliceKernel>();
+    case builtin::kDensify: return make<DensifyKernel>();
+    case builtin::kResizeBilinear: return make<ResizeBilinearKernel>();
+    case builtin::kDepthToSpace: return make<DepthToSpaceKernel>();
     case builtin::kCustom: {
       std::unique_ptr<Kernel> k = create_reference_custom_kernel(ctx);
       if (k) return k;

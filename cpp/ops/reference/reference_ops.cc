@@ -246,5 +246,107 @@ float half_to_float(uint16_t h) {
   return result;
 }
 
+namespace {
+
+struct Densifier {
+  const SparsityDef& sp;
+  const std::vector<int32_t>& shape;
+  const uint8_t* values;
+  size_t esize;
+  uint8_t* out;
+  size_t n;
+  int64_t next = 0;       // next stored value
+  int32_t idx[16] = {0};  // per level: the coordinate at that level
+
+  void leaf() {
+    int64_t orig[16];
+    for (size_t l = 0; l < n; ++l) orig[sp.traversal_order[l]] = idx[l];
+    for (size_t l = n; l < sp.dims.size(); ++l) {
+      const int32_t d = sp.block_map[l - n];
+      orig[d] = orig[d] * sp.dims[l].dense_size + idx[l];
+    }
+    int64_t flat = 0;
+    for (size_t d = 0; d < n; ++d) flat = flat * shape[d] + orig[d];
+    std::memcpy(out + static_cast<size_t>(flat) * esize, values + static_cast<size_t>(next) * esize, esize);
+    ++next;
+  }
+  // Visits level `l` below position `pos` of the level above.
+  void visit(size_t l, int64_t pos) {
+    if (l == sp.dims.size()) return leaf();
+    const SparseDimension& d = sp.dims[l];
+    if (!d.csr) {
+      for (int32_t i = 0; i < d.dense_size; ++i) {
+        idx[l] = i;
+        visit(l + 1, pos * d.dense_size + i);
+      }
+      return;
+    }
+    for (int32_t i = d.segments[static_cast<size_t>(pos)]; i < d.segments[static_cast<size_t>(pos) + 1]; ++i) {
+      idx[l] = d.indices[static_cast<size_t>(i)];
+      visit(l + 1, i);
+    }
+  }
+};
+
+// TFLite's ComputeInterpolationValues.
+void interpolation(int v, float scale, bool half_pixel, int size, float* scaled, int* lo, int* hi) {
+  *scaled = half_pixel ? (static_cast<float>(v) + 0.5f) * scale - 0.5f : static_cast<float>(v) * scale;
+  *lo = std::max(static_cast<int>(std::floor(*scaled)), 0);
+  *hi = std::min(static_cast<int>(std::ceil(*scaled)), size - 1);
+}
+
+}  // namespace
+
+void densify(const SparsityDef& sp, const std::vector<int32_t>& shape, const void* values,
+             size_t esize, void* out) {
+  int64_t total = 1;
+  for (int32_t d : shape) total *= d;
+  std::memset(out, 0, static_cast<size_t>(total) * esize);
+  if (total == 0 || sp.dims.size() > 16) return;
+  Densifier z{sp, shape, static_cast<const uint8_t*>(values), esize, static_cast<uint8_t*>(out), shape.size()};
+  z.visit(0, 0);
+}
+
+void resize_bilinear(const float* in, int n, int ih, int iw, int c, float* out, int oh, int ow,
+                     bool align_corners, bool half_pixel_centers) {
+  float hs = static_cast<float>(ih) / static_cast<float>(oh);
+  float ws = static_cast<float>(iw) / static_cast<float>(ow);
+  if (align_corners && oh > 1) hs = static_cast<float>(ih - 1) / static_cast<float>(oh - 1);
+  if (align_corners && ow > 1) ws = static_cast<float>(iw - 1) / static_cast<float>(ow - 1);
+  for (int b = 0; b < n; ++b) {
+    for (int y = 0; y < oh; ++y) {
+      float sy;
+      int y0, y1;
+      interpolation(y, hs, half_pixel_centers, ih, &sy, &y0, &y1);
+      const float dy = sy - static_cast<float>(y0);
+      for (int x = 0; x < ow; ++x) {
+        float sx;
+        int x0, x1;
+        interpolation(x, ws, half_pixel_centers, iw, &sx, &x0, &x1);
+        const float dx = sx - static_cast<float>(x0);
+        const float* p00 = in + ((static_cast<int64_t>(b) * ih + y0) * iw + x0) * c;
+        const float* p10 = in + ((static_cast<int64_t>(b) * ih + y1) * iw + x0) * c;
+        const float* p01 = in + ((static_cast<int64_t>(b) * ih + y0) * iw + x1) * c;
+        const float* p11 = in + ((static_cast<int64_t>(b) * ih + y1) * iw + x1) * c;
+        float* o = out + ((static_cast<int64_t>(b) * oh + y) * ow + x) * c;
+        for (int k = 0; k < c; ++k)
+          o[k] = p00[k] * (1 - dy) * (1 - dx) + p10[k] * dy * (1 - dx) + p01[k] * (1 - dy) * dx +
+                 p11[k] * dy * dx;
+      }
+    }
+  }
+}
+
+void depth_to_space(const float* in, int n, int h, int w, int c, int bs, float* out) {
+  const int oh = h * bs, ow = w * bs, ic = c * bs * bs;
+  for (int b = 0; b < n; ++b)
+    for (int y = 0; y < oh; ++y)
+      for (int x = 0; x < ow; ++x) {
+        const float* src = in + ((static_cast<int64_t>(b) * h + y / bs) * w + x / bs) * ic +
+                           ((y % bs) * bs + x % bs) * c;
+        std::memcpy(out + ((static_cast<int64_t>(b) * oh + y) * ow + x) * c, src, sizeof(float) * c);
+      }
+}
+
 }  // namespace ref
 }  // namespace fmn

@@ -73,5 +73,21 @@ void transpose(const float* in, const std::vector<int32_t>& in_shape,
 
 float half_to_float(uint16_t h);
 
+// Expands a sparse constant of `shape` (validated by the model reader, see SparsityDef) whose
+// elements are `esize` bytes into dense row-major `out`; unstored elements become zero bytes.
+void densify(const SparsityDef& sp, const std::vector<int32_t>& shape, const void* values,
+             size_t esize, void* out);
+
+// TFLite RESIZE_BILINEAR (float): in [n, ih, iw, c] -> out [n, oh, ow, c]. Source coordinate
+// y = oy * scale, or (oy + 0.5) * scale - 0.5 with half_pixel_centers, scale = ih / oh, or
+// (ih - 1) / (oh - 1) with align_corners (and oh > 1); rows floor(y) clamped to >= 0 and
+// ceil(y) clamped to <= ih - 1, weighted by y - floor-row as TFLite's reference does.
+void resize_bilinear(const float* in, int n, int ih, int iw, int c, float* out, int oh, int ow,
+                     bool align_corners, bool half_pixel_centers);
+
+// TFLite DEPTH_TO_SPACE: in [n, h, w, c * bs * bs] -> out [n, h * bs, w * bs, c] with
+// out[b, y, x, d] = in[b, y / bs, x / bs, ((y % bs) * bs + x % bs) * c + d].
+void depth_to_space(const float* in, int n, int h, int w, int c, int bs, float* out);
+
 }  // namespace ref
 }  // namespace fmn
