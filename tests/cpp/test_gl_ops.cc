@@ -529,3 +529,40 @@ TEST(gl_unsupported_is_reported) {
   }
   CHECK(compile_error);
 }
+
+// RESIZE_BILINEAR in all three coordinate modes (up, down, non-integer ratios) and
+// DEPTH_TO_SPACE, batch 1..3, the model's own batch 1 and 2. (Last in the file: they draw from
+// the shared generator after every other test.)
+TEST(gl_resize_bilinear) {
+  if (!context()) return;
+  for (int it = 0; it < 12; ++it) {
+    ModelBuilder b;
+    const int n = it % 4 == 3 ? 2 : 1;
+    const std::vector<int32_t> shape = {n, rand_int(1, 7), rand_int(1, 7), rand_int(1, 9)};
+    const int oh = it < 3 ? shape[1] * 2 : rand_int(1, 13), ow = it < 3 ? shape[2] * 2 : rand_int(1, 13);
+    const int in = b.input(shape);
+    const int out = b.tensor({n, oh, ow, shape[3]});
+    OperatorDef& op = b.op(builtin::kResizeBilinear, {in, b.iconst({2}, {oh, ow})}, {out});
+    const int mode = it % 3;  // 0: half pixel centers (the detector's), 1: align corners, 2: neither
+    op.options.half_pixel_centers = mode == 0;
+    op.options.align_corners = mode == 1;
+    b.m.outputs = {out};
+    CHECK(compare_model(b.m, 1 + it % 3, "resize_bilinear mode " + std::to_string(mode) + " " + shape_text(shape) +
+                                             " -> " + std::to_string(oh) + "x" + std::to_string(ow)));
+  }
+}
+
+TEST(gl_depth_to_space) {
+  if (!context()) return;
+  for (int it = 0; it < 8; ++it) {
+    ModelBuilder b;
+    const int bs = it < 4 ? 2 : rand_int(1, 3);
+    const int c = rand_int(1, 5), n = it % 4 == 3 ? 2 : 1;
+    const std::vector<int32_t> shape = {n, rand_int(1, 6), rand_int(1, 6), c * bs * bs};
+    const int in = b.input(shape);
+    const int out = b.tensor({n, shape[1] * bs, shape[2] * bs, c});
+    b.op(builtin::kDepthToSpace, {in}, {out}).options.block_size = bs;
+    b.m.outputs = {out};
+    CHECK(compare_model(b.m, 1 + it % 3, "depth_to_space bs " + std::to_string(bs) + " " + shape_text(shape)));
+  }
+}

@@ -274,6 +274,8 @@ GlExecutor::GlExecutor(const ModelDef& model, GlContext* ctx, int max_batch,
       case builtin::kPad: build_pad(g, im, &im.dispatches); break;
       case builtin::kConcatenation: build_concatenation(g, im, &im.dispatches); break;
       case builtin::kStridedSlice: build_strided_slice(g, im, &im.dispatches); break;
+      case builtin::kResizeBilinear: build_resize_bilinear(g, im, &im.dispatches); break;
+      case builtin::kDepthToSpace: build_depth_to_space(g, im, &im.dispatches); break;
       case builtin::kCustom: build_custom(g, im, &im.dispatches); break;
       default:
         throw GlUnsupportedError("GL: unsupported operator " + node->name);

@@ -159,6 +159,8 @@ void build_concatenation(const GlNode& node, GlBuildContext& bc, std::vector<GlD
 void build_strided_slice(const GlNode& node, GlBuildContext& bc, std::vector<GlDispatch>* out);
 void build_reduce(const GlNode& node, GlBuildContext& bc, std::vector<GlDispatch>* out);     // MEAN, SUM
 void build_transpose(const GlNode& node, GlBuildContext& bc, std::vector<GlDispatch>* out);
+void build_resize_bilinear(const GlNode& node, GlBuildContext& bc, std::vector<GlDispatch>* out);
+void build_depth_to_space(const GlNode& node, GlBuildContext& bc, std::vector<GlDispatch>* out);
 // Landmarks2TransformMatrix, TransformTensorBilinear, TransformLandmarks (version 2).
 void build_custom(const GlNode& node, GlBuildContext& bc, std::vector<GlDispatch>* out);
 
