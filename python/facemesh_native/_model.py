@@ -10,7 +10,8 @@ import numpy as np
 from . import _core
 
 #: The models bundled with the package (from mediapipe 0.10.21; see models/NOTICE).
-MODEL_NAMES = ("face_detection_short_range", "face_landmark", "face_landmark_with_attention")
+MODEL_NAMES = ("face_detection_short_range", "face_detection_full_range_sparse", "face_landmark",
+               "face_landmark_with_attention")
 
 from ._devices import DEVICES, parse_device
 

@@ -42,6 +42,7 @@ from ._model import Model, model_path
 
 BENCH_MODELS = {
     "face_detection_short_range": (128, (-1.0, 1.0)),
+    "face_detection_full_range_sparse": (192, (-1.0, 1.0)),
     "face_landmark": (192, (0.0, 1.0)),
 }
 

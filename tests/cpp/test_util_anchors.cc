@@ -92,3 +92,20 @@ TEST(anchor_options_are_validated) {
   o.strides.clear();
   CHECK_THROWS(GenerateSsdAnchors(o), std::invalid_argument);
 }
+
+TEST(full_range_anchors_one_per_cell_of_a_48_grid) {
+  // face_detection_full_range: one layer of stride 4 on 192 x 192, no interpolated anchor
+  // (interpolated_scale_aspect_ratio 0): anchor k sits at cell (k % 48, k / 48), unit size.
+  SsdAnchorOptions o = FaceDetectionShortRangeAnchorOptions();
+  o.input_size_width = o.input_size_height = 192;
+  o.num_layers = 1;
+  o.strides = {4};
+  o.interpolated_scale_aspect_ratio = 0.0f;
+  const std::vector<Anchor> a = GenerateSsdAnchors(o);
+  CHECK(a.size() == 2304u);
+  for (size_t k = 0; k < a.size(); ++k) {
+    CHECK_NEAR(a[k].x_center, (static_cast<double>(k % 48) + 0.5) / 48, 1e-7);
+    CHECK_NEAR(a[k].y_center, (static_cast<double>(k / 48) + 0.5) / 48, 1e-7);
+    CHECK(a[k].w == 1.0f && a[k].h == 1.0f);
+  }
+}

@@ -1,7 +1,8 @@
 """The OpenGL ES 3.1 compute backend, on whatever GL the machine has (Mesa's llvmpipe in CI).
 
-Models on GL against LiteRT and our CPU engine (within 1e-3 of the output's scale), and the
-whole FaceMesh graph on GL against the CPU graph (within 0.5 px). These tests skip when no GL
+Models on GL against LiteRT and our CPU engine (within 1e-3 of the output's scale), the
+whole FaceMesh graph on GL against the CPU graph (within 0.5 px), and the full-range face
+detection graph on GL against the CPU one (within 1e-3). These tests skip when no GL
 device can be created, unless FMN_TEST_REQUIRE_GL=1 (set by CI), where they fail instead.
 """
 import os
@@ -39,6 +40,7 @@ def _close(a_list, b_list, rel, what):
 
 
 @pytest.mark.parametrize("name,size,lo", [("face_detection_short_range", 128, -1.0),
+                                          ("face_detection_full_range_sparse", 192, -1.0),
                                           ("face_landmark", 192, 0.0),
                                           ("face_landmark_with_attention", 192, 0.0)])
 def test_models_on_gl_match_cpu_and_litert(gl_ok, name, size, lo):
@@ -77,6 +79,21 @@ def test_face_mesh_on_gl_matches_cpu(gl_ok, image, refine, max_faces):
     assert rg.landmarks.shape == rc.landmarks.shape and len(rc.landmarks) >= 1
     d = np.abs(rg.landmarks[..., :2] - rc.landmarks[..., :2]) * np.array([w, h])
     assert d.max() <= 0.5, d.max()
+
+
+@pytest.mark.parametrize("image", ["astronaut", "camera", "four_faces"])
+def test_full_range_detection_on_gl_matches_cpu(gl_ok, image):
+    """FaceDetection(model_selection=1) on GL (RESIZE_BILINEAR and DEPTH_TO_SPACE as compute
+    kernels, the sparse weights densified at load): the CPU graph's detections, each value within
+    1e-3 (scores in [0, 1], coordinates normalised to the frame)."""
+    from facemesh_native import _core, _face_mesh
+    dirs = (str(_face_mesh.graphs_dir()), str(_face_mesh.models_dir()), "")
+    g = _core.FaceDetection(1, 0.6, "gl", True, False, 2, *dirs)
+    c = _core.FaceDetection(1, 0.6, "cpu", False, False, 2, *dirs)
+    rgb = load_rgb(f"{image}.png")
+    a, b = g.process(rgb), c.process(rgb)
+    assert a.shape == b.shape and len(b) >= 1
+    assert float(np.abs(a - b).max()) <= 1e-3
 
 
 def test_tracking_on_gl_matches_cpu(gl_ok):

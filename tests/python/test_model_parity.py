@@ -1,7 +1,8 @@
 """Raw model outputs against the LiteRT interpreter (the first oracle).
 
-Contract: for face_detection_short_range and face_landmark, every output of facemesh_native's
-engine matches ai-edge-litert's on the same input within
+Contract: for face_detection_short_range, face_detection_full_range_sparse (sparse weights
+densified at load, RESIZE_BILINEAR, DEPTH_TO_SPACE) and face_landmark, every output of
+facemesh_native's engine matches ai-edge-litert's on the same input within
     max |ours - litert| <= 1e-4 * max |litert|      (per output)
 for random inputs and real face crops, with tuned and reference kernels, 1 and 2 threads, and
 batched runs equal to one-by-one runs.
@@ -18,6 +19,7 @@ litert = pytest.importorskip("ai_edge_litert.interpreter")
 REL_TOL = 1e-4
 MODELS = {
     "face_detection_short_range": ((1, 128, 128, 3), (-1.0, 1.0)),
+    "face_detection_full_range_sparse": ((1, 192, 192, 3), (-1.0, 1.0)),
     "face_landmark": ((1, 192, 192, 3), (0.0, 1.0)),
 }
 

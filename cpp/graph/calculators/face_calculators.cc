@@ -16,10 +16,13 @@ namespace fmn {
 namespace {
 
 // TensorsToDetections
-//   TENSORS (TensorBatch, batch 1): [regressors (896x16), classificators (896)]
+//   TENSORS (TensorBatch, batch 1): [regressors (num_boxes x 16), classificators (num_boxes)]
 //   side MIN_SCORE (float, optional): min_score_thresh (min_detection_confidence)
 //   DETECTIONS: std::vector<Detection> in the normalised tensor frame (may be empty)
-//   options: the SSD anchor and decoding options; defaults are the short-range detector's.
+//   options: the SSD anchor and decoding options (input_size_width/height, min/max_scale,
+//     num_layers, strides, interpolated_scale_aspect_ratio; num_boxes, num_coords,
+//     num_keypoints, x_scale (all four scales), score_clipping_thresh, min_score_thresh);
+//     defaults are the short-range detector's.
 class TensorsToDetections : public Calculator {
  public:
   void open(CalculatorContext& cc) override {
@@ -30,6 +33,8 @@ class TensorsToDetections : public Calculator {
     a.min_scale = static_cast<float>(o.get_double("min_scale", a.min_scale));
     a.max_scale = static_cast<float>(o.get_double("max_scale", a.max_scale));
     a.num_layers = static_cast<int>(o.get_int("num_layers", a.num_layers));
+    a.interpolated_scale_aspect_ratio = static_cast<float>(
+        o.get_double("interpolated_scale_aspect_ratio", a.interpolated_scale_aspect_ratio));
     const std::vector<double> strides = o.get_doubles("strides");
     if (!strides.empty()) a.strides.assign(strides.begin(), strides.end());
     anchors_ = GenerateSsdAnchors(a);
