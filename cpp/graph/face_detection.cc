@@ -12,6 +12,8 @@ FaceDetection::FaceDetection(const FaceDetectionOptions& options) : options_(opt
   if (options_.model_selection != 0 && options_.model_selection != 1)
     throw std::invalid_argument("model_selection must be 0 (short range) or 1 (full range), got " +
                                 std::to_string(options_.model_selection));
+  if (options_.min_detection_confidence < 0.f)
+    options_.min_detection_confidence = options_.model_selection == 1 ? 0.6f : 0.5f;
   if (!(options_.min_detection_confidence >= 0.f && options_.min_detection_confidence <= 1.f))
     throw std::invalid_argument("min_detection_confidence must be in [0, 1], got " +
                                 std::to_string(options_.min_detection_confidence));

@@ -22,7 +22,9 @@ class GraphRunner;
 struct FaceDetectionOptions {
   // 0: short range (faces within about 2 m); 1: full range (up to about 5 m).
   int model_selection = 0;
-  float min_detection_confidence = 0.5f;
+  // Score threshold in [0, 1]; negative: the model's own (0.5 short range, 0.6 full range,
+  // what MediaPipe's solution applies whatever its min_detection_confidence says).
+  float min_detection_confidence = -1.f;
   std::string device = "cpu";      // as FaceMeshOptions::device
   bool allow_software = false;
   bool gl_fp16 = false;

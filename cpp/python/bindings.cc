@@ -228,8 +228,9 @@ PYBIND11_MODULE(_core, m) {
   py::class_<fmn::PyFaceDetection>(m, "FaceDetection")
       .def(py::init<int, float, const std::string&, bool, bool, int, const std::string&,
                     const std::string&, const std::string&>(),
-           py::arg("model_selection"), py::arg("min_detection_confidence"), py::arg("device"),
-           py::arg("allow_software"), py::arg("gl_fp16"), py::arg("num_threads"),
+           py::arg("model_selection"), py::arg("min_detection_confidence") = -1.f,
+           py::arg("device") = "cpu", py::arg("allow_software") = false,
+           py::arg("gl_fp16") = false, py::arg("num_threads") = 1,
            py::arg("graphs_dir"), py::arg("models_dir"), py::arg("graph_path") = "")
       .def("process", &fmn::PyFaceDetection::process, py::arg("image"))
       .def_property_readonly("device_report", &fmn::PyFaceDetection::device_report)

@@ -93,6 +93,19 @@ class FaceMesh:
     def node_stats(self) -> List[Tuple[str, int, float]]:
         """Per graph node in file order: (name, calls, total seconds) since construction."""
 
+class FaceDetection:
+    """The face detection graph (graphs/face_detection_{short,full}_range.pbtxt)."""
+    def __init__(self, model_selection: int, min_detection_confidence: float = -1.0,
+                 device: str = "cpu", allow_software: bool = False, gl_fp16: bool = False,
+                 num_threads: int = 1, graphs_dir: str = ..., models_dir: str = ...,
+                 graph_path: str = "") -> None: ...
+    def process(self, image: _U8) -> _F32:
+        """Detections (D, 17): score, xmin, ymin, w, h, six keypoints (x, y)."""
+    @property
+    def device_report(self) -> Dict[str, str]: ...
+    @property
+    def graph_file(self) -> str: ...
+
 class _GlComputeLimits(TypedDict):
     work_group_count: Tuple[int, int, int]
     work_group_size: Tuple[int, int, int]

@@ -152,3 +152,40 @@ def test_tasks_landmarker_auto(auto_picks_llvmpipe, fault):
             assert all(r["passed"] for r in lm.self_test.values())
         img = fm.Image(image_format=fm.ImageFormat.SRGB, data=load_rgb("astronaut.png"))
         assert len(lm.detect(img).face_landmarks) == 1
+
+
+@pytest.mark.parametrize("model", [0, 1])
+def test_face_detection_auto_uses_a_gpu_that_passes(auto_picks_llvmpipe, model):
+    rgb = load_rgb("four_faces.png")
+    want = fm.FaceDetection(model_selection=model, device="cpu").process(rgb).array
+    with warnings.catch_warnings(record=True) as rec:
+        warnings.simplefilter("always")
+        det = fm.FaceDetection(model_selection=model)
+    assert not _fallback_warnings(rec)
+    assert det.device == "gl" and det.device_report["device"] == "gl"
+    assert list(det.self_test.values())[0]["passed"]
+    got = det.process(rgb)
+    assert got.device == "gl"
+    np.testing.assert_allclose(got.array, want, atol=1e-3)
+
+
+@pytest.mark.parametrize("fault", FAULTS)
+def test_face_detection_auto_falls_back_on_each_fault(auto_picks_llvmpipe, fault):
+    auto_picks_llvmpipe.setenv("FMN_GL_FAULT", fault)
+    rgb = load_rgb("four_faces.png")
+    with warnings.catch_warnings(record=True) as rec:
+        warnings.simplefilter("always")
+        det = fm.FaceDetection(model_selection=1)
+    assert len(_fallback_warnings(rec)) == 1, [str(w.message) for w in rec]
+    assert det.device == "cpu" and "running on the CPU" in det.device_reason
+    assert det.process(rgb).device == "cpu"
+    auto_picks_llvmpipe.delenv("FMN_GL_FAULT")
+    np.testing.assert_array_equal(
+        det.process(rgb).array,
+        fm.FaceDetection(model_selection=1, device="cpu").process(rgb).array)
+
+
+def test_face_detection_explicit_gl_raises_on_a_fault(auto_picks_llvmpipe):
+    auto_picks_llvmpipe.setenv("FMN_GL_FAULT", "shader")
+    with pytest.raises(RuntimeError):
+        fm.FaceDetection(device="gl")

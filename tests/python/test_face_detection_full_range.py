@@ -40,13 +40,43 @@ def test_full_range_matches_mediapipe(image, reference):
 
 
 def test_full_range_ignores_min_detection_confidence(reference):
+    """The drop-in keeps mediapipe's fixed 0.6 whatever min_detection_confidence says (as
+    mediapipe's recorded outputs for 0.3, 0.5 and 0.8 show); the native graph takes the
+    threshold as a side packet, so the native class can honour one."""
+    from facemesh_native.solutions import face_detection
     rgb = load_rgb("four_faces.png")
     base = detector(0.6).process(rgb)
     assert len(base) == 4
     for conf in (0.3, 0.5, 0.8):
-        np.testing.assert_array_equal(detector(conf).process(rgb), base)
+        with face_detection.FaceDetection(min_detection_confidence=conf, model_selection=1,
+                                          device="cpu") as fd:
+            got = np.stack([np.asarray(d) for d in fd.process(rgb).detections])
+        np.testing.assert_array_equal(got, base)
         np.testing.assert_array_equal(reference[f"four_faces__m1__c{int(conf * 100)}"],
                                       reference["four_faces__m1__c50"])
+    # The graph's default (no threshold given) is the model's 0.6.
+    default = _core.FaceDetection(1, device="cpu", graphs_dir=str(_face_mesh.graphs_dir()),
+                                  models_dir=str(_face_mesh.models_dir())).process(rgb)
+    np.testing.assert_array_equal(default, base)
+
+
+def test_native_full_range_honours_a_threshold():
+    """fm.FaceDetection(model_selection=1, min_detection_confidence=c) keeps the faces that
+    score at least c (four_faces scores 0.88, 0.86, 0.83 and 0.79), the others are gone."""
+    import facemesh_native as fm
+    rgb = load_rgb("four_faces.png")
+    base = detector(0.6).process(rgb)
+    for conf in (0.8, 0.85, 0.87):
+        with fm.FaceDetection(model_selection=1, min_detection_confidence=conf,
+                              device="cpu") as fd:
+            got = fd.process(rgb).array
+        keep = base[:, 0] >= conf
+        assert 0 < keep.sum() < 4
+        assert len(got) == keep.sum(), (conf, got[:, 0], base[:, 0])
+        # The kept faces' scores are unchanged; their boxes move a little, since weighted NMS
+        # now averages fewer raw detections (those under the threshold are gone).
+        np.testing.assert_array_equal(got[:, 0], base[keep, 0])
+        np.testing.assert_allclose(got[:, 1:], base[keep, 1:], atol=0.01)
 
 
 def test_full_range_finds_a_small_face():
