@@ -3,6 +3,7 @@
     python -m facemesh_native.bench models [--iters 200] [--threads 1 2] [--batch 1 4]
     python -m facemesh_native.bench pipeline [--iters 100] [--device cpu] [--threads N]
     python -m facemesh_native.bench tasks [--iters 100] [--device cpu] [--threads N]
+    python -m facemesh_native.bench detection [--iters 200] [--device cpu] [--threads N]
     python -m facemesh_native.bench dataset [--videos 4] [--frames 300] [--workers 2]
 
 `models` runs each face model on our CPU engine and on ai-edge-litert's interpreter (XNNPACK),
@@ -18,6 +19,8 @@ by tools/make_reference_venv.sh), and prints per-frame medians and ours/mediapip
 `tasks` runs the Tasks FaceLandmarker (blendshapes and matrices on) on the same frames with
 facemesh_native.tasks and with mediapipe 0.10.21's mediapipe.tasks (found as for `pipeline`),
 reading the same face_landmarker.task: IMAGE and VIDEO mode, 1 and 4 faces.
+`detection` runs FaceDetection (short and full range, 1 and 4 faces) on facemesh_native and
+on mediapipe 0.10.21's solutions.face_detection (found as for `pipeline`).
 `dataset` writes synthetic H.264 videos (the astronaut moving, 640x480) and times the whole
 dataset path on both sides, decoding included: `facemesh-native landmarks --workers 2` (PyAV
 decode, npz out) against mediapipe 0.10.21 in a 2-process pool (OpenCV decode +
@@ -258,6 +261,81 @@ def bench_pipeline(args) -> dict:
         print(f"{name:18s} {faces:5d} {ours:9.3f} {tt} {ratio:6.2f}")
         out_rows.append({"row": name, "faces": faces, "ours_ms": ours, "mediapipe_ms": theirs,
                          "ratio": ratio, "device": r.device})
+    return {"machine": cpu_name(), "rows": out_rows}
+
+
+# (row, image, model_selection): the FaceDetection rows.
+DETECTION_ROWS = [
+    ("short_1face", "astronaut.png", 0),
+    ("short_4faces", "four_faces.png", 0),
+    ("full_1face", "astronaut.png", 1),
+    ("full_4faces", "four_faces.png", 1),
+]
+
+_MEDIAPIPE_DETECTION_SCRIPT = r"""
+import json, statistics, sys, time
+import cv2
+from mediapipe.python.solutions import face_detection
+rows, data_dir, iters, warmup = json.loads(sys.argv[1])
+out = {}
+for name, image, model in rows:
+    rgb = cv2.imread(data_dir + "/" + image, cv2.IMREAD_COLOR)[:, :, ::-1].copy()
+    with face_detection.FaceDetection(model_selection=model) as fd:
+        for _ in range(warmup):
+            fd.process(rgb)
+        ts = []
+        for _ in range(iters):
+            t = time.perf_counter(); r = fd.process(rgb); ts.append(time.perf_counter() - t)
+    out[name] = {"ms": statistics.median(ts) * 1e3, "faces": len(r.detections or [])}
+print("FMN_RESULT " + json.dumps(out))
+"""
+
+
+def _run_mediapipe(cmd: list, script: str, payload) -> dict:
+    if not cmd:
+        print("mediapipe 0.10.21 not found (pip install mediapipe==0.10.21 on CPython 3.11, or "
+              "tools/make_reference_venv.sh, or --mediapipe-python PATH): our figures only")
+        return {}
+    proc = subprocess.run(cmd + ["-c", script, json.dumps(payload)], capture_output=True,
+                          text=True)
+    line = [l for l in proc.stdout.splitlines() if l.startswith("FMN_RESULT ")]
+    if proc.returncode != 0 or not line:
+        print("mediapipe run failed:\n" + proc.stderr[-2000:])
+        return {}
+    return json.loads(line[-1][len("FMN_RESULT "):])
+
+
+def bench_detection(args) -> dict:
+    """FaceDetection, both models, on facemesh_native and on mediapipe 0.10.21's solution."""
+    import cv2
+
+    from ._face_detection import FaceDetection
+
+    mp_result = _run_mediapipe(_mediapipe_python(args.mediapipe_python),
+                               _MEDIAPIPE_DETECTION_SCRIPT,
+                               [DETECTION_ROWS, _data_dir(), args.iters, args.warmup])
+    print(f"machine: {cpu_name()}, {os.cpu_count()} logical CPUs; device {args.device}, "
+          f"threads {args.threads or 'default'}")
+    print(f"{'row':14s} {'faces':>5s} {'ours ms':>9s} {'mediapipe ms':>13s} {'ratio':>6s}")
+    out_rows = []
+    for name, image, model in DETECTION_ROWS:
+        rgb = cv2.imread(os.path.join(_data_dir(), image), cv2.IMREAD_COLOR)[:, :, ::-1].copy()
+        with FaceDetection(model_selection=model, device=args.device, num_threads=args.threads,
+                           allow_software=args.allow_software) as fd:
+            for _ in range(args.warmup):
+                fd.process(rgb)
+            ts = []
+            for _ in range(args.iters):
+                t = time.perf_counter()
+                r = fd.process(rgb)
+                ts.append(time.perf_counter() - t)
+        ours = statistics.median(ts) * 1e3
+        theirs = mp_result.get(name, {}).get("ms")
+        ratio = ours / theirs if theirs else float("nan")
+        tt = f"{theirs:13.3f}" if theirs else f"{'-':>13s}"
+        print(f"{name:14s} {len(r.array):5d} {ours:9.3f} {tt} {ratio:6.2f}")
+        out_rows.append({"row": name, "faces": len(r.array), "ours_ms": ours,
+                         "mediapipe_ms": theirs, "ratio": ratio, "device": r.device})
     return {"machine": cpu_name(), "rows": out_rows}
 
 
@@ -521,6 +599,15 @@ def main(argv=None) -> int:
     tk.add_argument("--threads", type=int, default=None, help="native threads (default: all)")
     tk.add_argument("--mediapipe-python", help="interpreter that can import mediapipe 0.10.21")
     tk.add_argument("--json", help="also write the results to this file")
+    dt = sub.add_parser("detection", help="FaceDetection, both models: ours vs mediapipe 0.10.21")
+    dt.add_argument("--iters", type=int, default=200)
+    dt.add_argument("--warmup", type=int, default=10)
+    dt.add_argument("--device", default="cpu", help="cpu, gl, gl:N, gpu or auto")
+    dt.add_argument("--allow-software", action="store_true",
+                    help="let --device gl use a software rasterizer (correctness only)")
+    dt.add_argument("--threads", type=int, default=None, help="native threads (default: up to 4)")
+    dt.add_argument("--mediapipe-python", help="interpreter that can import mediapipe 0.10.21")
+    dt.add_argument("--json", help="also write the results to this file")
     ds = sub.add_parser("dataset", help="landmarks CLI with N workers vs mediapipe N-process pool")
     ds.add_argument("--videos", type=int, default=4)
     ds.add_argument("--frames", type=int, default=300, help="frames per video")
@@ -532,7 +619,7 @@ def main(argv=None) -> int:
     ds.add_argument("--json", help="also write the results to this file")
     args = p.parse_args(argv)
     run = {"models": bench_models, "pipeline": bench_pipeline, "tasks": bench_tasks,
-           "dataset": bench_dataset}
+           "detection": bench_detection, "dataset": bench_dataset}
     result = run[args.what](args)
     if args.json:
         with open(args.json, "w") as f:
