@@ -31,6 +31,18 @@ fi
 
 python3 tools/check_build_lists.py
 
+# An interpreter named explicitly must be able to build the extension: otherwise Bazel would
+# silently skip _core.so and core_import (what it does when python3 on PATH lacks pybind11).
+if [ -n "${PYTHON_BIN_PATH:-}" ]; then
+  "$PYTHON_BIN_PATH" -c 'import pybind11, sysconfig, os, sys
+inc = sysconfig.get_paths()["include"]
+sys.exit(0 if os.path.exists(os.path.join(inc, "Python.h")) else "no Python.h in " + inc)' || {
+    echo "bazel_test.sh: PYTHON_BIN_PATH=$PYTHON_BIN_PATH cannot build the extension" \
+         "(needs pybind11 and the Python headers)" >&2
+    exit 1
+  }
+fi
+
 CACHE="${FMN_BAZEL_CACHE:-${HOME:-/tmp}/.cache/facemesh_native-bazel}"
 JOBS="${FMN_BAZEL_JOBS:-2}"
 mkdir -p "$CACHE"
