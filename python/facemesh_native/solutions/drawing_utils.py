@@ -11,8 +11,11 @@ Conventions (as mediapipe.solutions.drawing_utils):
     max(r + 1, int(1.2 r)) in WHITE_COLOR and a circle of radius r in the spec's colour
     (cv2.circle with the spec's thickness; thickness -1 fills).
 
-Drawing needs OpenCV (`pip install opencv-python`); DrawingSpec and the pixel conversion
-do not.
+Also draw_detection (a face detection's box and keypoints), draw_axis (a pose's axes) and
+plot_landmarks (a 3-D matplotlib plot), with mediapipe's arguments and errors.
+
+Drawing needs OpenCV (`pip install opencv-python`), plot_landmarks matplotlib; DrawingSpec
+and the pixel conversion need neither, and neither is imported before a drawing call.
 """
 from __future__ import annotations
 
@@ -154,10 +157,11 @@ def draw_landmarks(
     """
     if landmark_list is None:
         return
+    # As mediapipe: the image is checked even when there is nothing to draw.
+    rows, cols = _check_image(image)
     points = _landmark_points(landmark_list)
     if not points:
         return
-    rows, cols = _check_image(image)
     cv2 = _cv2()
     pixels = {}
     for idx, p in enumerate(points):
@@ -181,3 +185,136 @@ def draw_landmarks(
             border_radius = max(spec.circle_radius + 1, int(spec.circle_radius * 1.2))
             cv2.circle(image, px, border_radius, WHITE_COLOR, spec.thickness)
             cv2.circle(image, px, spec.circle_radius, spec.color, spec.thickness)
+
+
+def draw_detection(image: np.ndarray, detection,
+                   keypoint_drawing_spec: DrawingSpec = DrawingSpec(color=RED_COLOR),
+                   bbox_drawing_spec: DrawingSpec = DrawingSpec()) -> None:
+    """Draws a face detection's keypoints (circles) and relative bounding box (a rectangle)
+    onto `image`, in place, as mediapipe's draw_detection.
+
+    Args:
+      image: uint8 (H, W, 3) BGR.
+      detection: mediapipe's Detection message, or facemesh_native's Detection (from
+        solutions.face_detection); its location_data must be RELATIVE_BOUNDING_BOX.
+      keypoint_drawing_spec, bbox_drawing_spec: None draws no keypoints / no box.
+    Raises:
+      ValueError: the image is not three-channel, or the location data is not relative.
+    """
+    location = getattr(detection, "location_data", None)
+    if location is None:
+        return
+    rows, cols = _check_image(image)
+    if location.format != _RELATIVE_BOUNDING_BOX:
+        raise ValueError("LocationData must be relative for this drawing funtion to work.")
+    cv2 = _cv2()
+    if keypoint_drawing_spec:
+        for keypoint in location.relative_keypoints:
+            px = _normalized_to_pixel_coordinates(keypoint.x, keypoint.y, cols, rows)
+            if px is not None:
+                cv2.circle(image, px, keypoint_drawing_spec.circle_radius,
+                           keypoint_drawing_spec.color, keypoint_drawing_spec.thickness)
+    if not bbox_drawing_spec or not location.HasField("relative_bounding_box"):
+        return
+    box = location.relative_bounding_box
+    start = _normalized_to_pixel_coordinates(box.xmin, box.ymin, cols, rows)
+    end = _normalized_to_pixel_coordinates(box.xmin + box.width, box.ymin + box.height,
+                                           cols, rows)
+    if start is not None and end is not None:
+        cv2.rectangle(image, start, end, bbox_drawing_spec.color, bbox_drawing_spec.thickness)
+
+
+_RELATIVE_BOUNDING_BOX = 2  # mediapipe.LocationData.Format
+
+
+def draw_axis(image: np.ndarray, rotation: np.ndarray, translation: np.ndarray,
+              focal_length: Tuple[float, float] = (1.0, 1.0),
+              principal_point: Tuple[float, float] = (0.0, 0.0),
+              axis_length: float = 0.1,
+              axis_drawing_spec: DrawingSpec = DrawingSpec()) -> None:
+    """Draws the x (red), y (green) and z (blue) axes of an object pose onto `image`, in
+    place, as mediapipe's draw_axis: the axes' end points, `axis_length` long in the object's
+    frame, are rotated and translated into the camera frame and projected with the focal
+    length and principal point in normalised device coordinates (clipped to [-1, 1])."""
+    rows, cols = _check_image(image)
+    cv2 = _cv2()
+    ends = np.float32([[0, 0, 0], [1, 0, 0], [0, 1, 0], [0, 0, 1]])
+    cam = np.matmul(np.asarray(rotation), axis_length * ends.T).T + np.asarray(translation)
+    x, y, z = cam[..., 0], cam[..., 1], cam[..., 2]
+    fx, fy = focal_length
+    px, py = principal_point
+    x_ndc = np.clip(-fx * x / (z + 1e-5) + px, -1.0, 1.0)
+    y_ndc = np.clip(-fy * y / (z + 1e-5) + py, -1.0, 1.0)
+    x_im = np.int32((1 + x_ndc) * 0.5 * cols)
+    y_im = np.int32((1 - y_ndc) * 0.5 * rows)
+    origin = (int(x_im[0]), int(y_im[0]))
+    for k, color in ((1, RED_COLOR), (2, GREEN_COLOR), (3, BLUE_COLOR)):
+        cv2.arrowedLine(image, origin, (int(x_im[k]), int(y_im[k])), color,
+                        axis_drawing_spec.thickness)
+
+
+def _normalize_color(color):
+    return tuple(v / 255.0 for v in color)
+
+
+def plot_landmarks(landmark_list, connections: Optional[Iterable[Tuple[int, int]]] = None,
+                   landmark_drawing_spec: DrawingSpec = DrawingSpec(color=RED_COLOR, thickness=5),
+                   connection_drawing_spec: DrawingSpec = DrawingSpec(color=BLACK_COLOR,
+                                                                      thickness=5),
+                   elevation: int = 10, azimuth: int = 10) -> None:
+    """Plots landmarks and connections in 3-D with matplotlib (as mediapipe's plot_landmarks:
+    axes (-z, x, -y), then plt.show()). Needs matplotlib (`pip install matplotlib`).
+
+    Raises:
+      ValueError: a connection names an index outside the landmark list.
+      ImportError: matplotlib is not installed.
+    """
+    if landmark_list is None:
+        return
+    try:
+        import matplotlib.pyplot as plt  # noqa: PLC0415 - optional, only when plotting
+    except ImportError as err:
+        raise ImportError("plot_landmarks plots with matplotlib, which is not installed: "
+                          "pip install matplotlib") from err
+    points = _landmark_points_3d(landmark_list)
+    plt.figure(figsize=(10, 10))
+    ax = plt.axes(projection="3d")
+    ax.view_init(elev=elevation, azim=azimuth)
+    plotted = {}
+    for idx, p in enumerate(points):
+        if p is None:
+            continue
+        x, y, z = p
+        ax.scatter3D(xs=[-z], ys=[x], zs=[-y],
+                     color=_normalize_color(landmark_drawing_spec.color[::-1]),
+                     linewidth=landmark_drawing_spec.thickness)
+        plotted[idx] = (-z, x, -y)
+    if connections:
+        n = len(points)
+        for connection in connections:
+            start, end = connection[0], connection[1]
+            if not (0 <= start < n and 0 <= end < n):
+                raise ValueError(f"Landmark index is out of range. Invalid connection "
+                                 f"from landmark #{start} to landmark #{end}.")
+            if start in plotted and end in plotted:
+                a, b = plotted[start], plotted[end]
+                ax.plot3D(xs=[a[0], b[0]], ys=[a[1], b[1]], zs=[a[2], b[2]],
+                          color=_normalize_color(connection_drawing_spec.color[::-1]),
+                          linewidth=connection_drawing_spec.thickness)
+    plt.show()
+
+
+def _landmark_points_3d(landmark_list) -> List[Optional[Tuple[float, float, float]]]:
+    """(x, y, z) per landmark (z 0 for 2-D arrays), None where visibility/presence < 0.5."""
+    if isinstance(landmark_list, np.ndarray) or (
+            not hasattr(landmark_list, "landmark") and hasattr(landmark_list, "__array__")):
+        arr = np.asarray(landmark_list, dtype=np.float64)
+        if arr.ndim != 2 or arr.shape[1] not in (2, 3):
+            raise ValueError(f"a landmark array must have shape (N, 2) or (N, 3), got {arr.shape}")
+        if arr.shape[1] == 2:
+            arr = np.concatenate([arr, np.zeros((len(arr), 1))], axis=1)
+        return [tuple(map(float, p)) for p in arr.tolist()]
+    flat = _landmark_points(landmark_list)
+    landmarks = landmark_list.landmark if hasattr(landmark_list, "landmark") else landmark_list
+    return [None if p is None else (p[0], p[1], float(getattr(lm, "z", 0.0)))
+            for p, lm in zip(flat, landmarks)]
