@@ -4,7 +4,7 @@ imports rewritten to facemesh_native: the drop-in's acceptance test.
 
     python tools/run_mediapipe_tests.py                    # finds or downloads the tests
     python tools/run_mediapipe_tests.py --from DIR_OR_WHEEL
-    python tools/run_mediapipe_tests.py --testdata DIR     # DIR/portrait.jpg: the image tests
+    python tools/run_mediapipe_tests.py --testdata DIR     # mediapipe's own portrait.jpg
 
 The tests are mediapipe's solutions/{face_mesh,face_detection,drawing_utils}_test.py. They ship
 inside the mediapipe wheel; this script takes them from (in order) --from (a folder holding
@@ -17,9 +17,16 @@ only these imports are rewritten:
     from mediapipe.framework.formats import X  ->  from facemesh_native.framework.formats import X
 
 and pytest runs them on the installed facemesh_native (they need absl-py, protobuf and
-opencv-python: the [test] extra). Tests that read testdata/portrait.jpg, an image the wheel
-does not ship, are deselected and reported unless --testdata gives it. Exit status: pytest's
-(0: everything that ran passed).
+opencv-python: the [test] extra).
+
+The image tests read testdata/portrait.jpg, which the wheel does not ship. Given --testdata
+DIR (a folder with mediapipe's portrait.jpg) they run unchanged. Otherwise tests/data/
+astronaut.png takes its place, and the four constants those tests compare with
+(EYE_INDICES_TO_LANDMARKS, IRIS_INDICES_TO_LANDMARKS, SHORT_RANGE_ and
+FULL_RANGE_EXPECTED_FACE_KEY_POINTS) are replaced by mediapipe 0.10.21's own coordinates on
+that image, recorded in tests/data/mediapipe_tests_expected.json by
+tools/make_mediapipe_test_expectations.py: same indices, same 5-pixel tolerance. Exit status:
+pytest's (0: everything passed).
 """
 from __future__ import annotations
 
@@ -33,6 +40,7 @@ import sys
 import tempfile
 import xml.etree.ElementTree as ET
 import zipfile
+import json
 from pathlib import Path
 
 VERSION = "0.10.21"
@@ -42,9 +50,12 @@ TESTS = {  # file -> SHA-256 in the mediapipe 0.10.21 wheels
     "drawing_utils_test.py": "e581a20fe85db526ed5b89af3e59c861b865480438c081f08f6daa0b31c5cd6d",
 }
 WHEEL_DIR = "mediapipe/python/solutions/"
-# The tests that read testdata/portrait.jpg (not in the wheel).
-NEEDS_PORTRAIT = ["face_mesh_test.py::FaceMeshTest::test_face",
-                  "face_detection_test.py::FaceDetectionTest::test_face"]
+DATA = Path(__file__).resolve().parents[1] / "tests" / "data"
+EXPECTED = DATA / "mediapipe_tests_expected.json"
+# The expectation constants of the image tests, per file.
+CONSTANTS = {"face_mesh_test.py": ["EYE_INDICES_TO_LANDMARKS", "IRIS_INDICES_TO_LANDMARKS"],
+             "face_detection_test.py": ["SHORT_RANGE_EXPECTED_FACE_KEY_POINTS",
+                                        "FULL_RANGE_EXPECTED_FACE_KEY_POINTS"]}
 REWRITES = [
     (re.compile(r"^from mediapipe\.python\.solutions import ", re.M),
      "from facemesh_native.solutions import "),
@@ -115,10 +126,30 @@ def rewrite(text: str) -> str:
     return text
 
 
+def substitute_expectations(name: str, text: str, expected: dict) -> str:
+    """Replaces the image tests' expected coordinates with mediapipe's own on the substitute
+    image (the constant's whole literal, `NAME = {...}` or `NAME = [...]`)."""
+    for const in CONSTANTS.get(name, []):
+        value = expected[const]
+        if isinstance(value, dict):
+            value = {int(k): v for k, v in value.items()}
+        m = re.search(r"^" + const + r" = ([\[{])", text, re.M)
+        if not m:
+            raise SystemExit(f"{name}: {const} not found")
+        depth, end = 0, m.start(1)
+        for end in range(m.start(1), len(text)):  # the literal's matching bracket
+            depth += {"[": 1, "{": 1, "]": -1, "}": -1}.get(text[end], 0)
+            if depth == 0:
+                break
+        text = text[:m.start()] + f"{const} = {value!r}" + text[end + 1:]
+    return text
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--from", dest="source", help="a folder with the test files, or a .whl")
-    ap.add_argument("--testdata", help="a folder with portrait.jpg (runs the image tests)")
+    ap.add_argument("--testdata", help="a folder with mediapipe's portrait.jpg (else "
+                    "tests/data/astronaut.png with mediapipe's coordinates on it)")
     ap.add_argument("--keep", help="write the rewritten tests to this folder and keep them")
     ap.add_argument("pytest_args", nargs="*", help="passed on to pytest (after --)")
     args = ap.parse_args(argv)
@@ -135,20 +166,24 @@ def main(argv=None) -> int:
 
     work = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="fmn-mp-tests-"))
     work.mkdir(parents=True, exist_ok=True)
-    for name, data in sources.items():
-        (work / name).write_text(rewrite(data.decode("utf-8")))
-    deselect = []
     portrait = Path(args.testdata) / "portrait.jpg" if args.testdata else None
-    if portrait and portrait.exists():
-        (work / "testdata").mkdir(exist_ok=True)
+    if portrait and not portrait.exists():
+        raise SystemExit(f"{portrait} not found")
+    expected = None if portrait else json.loads(EXPECTED.read_text())
+    (work / "testdata").mkdir(exist_ok=True)
+    if portrait:
         shutil.copy(portrait, work / "testdata" / "portrait.jpg")
     else:
-        if portrait:
-            raise SystemExit(f"{portrait} not found")
-        deselect = NEEDS_PORTRAIT
-        print("deselected (they read testdata/portrait.jpg, which the wheel does not ship; "
-              "--testdata DIR runs them):\n  " + "\n  ".join(deselect))
-
+        # cv2.imread decodes by content: the PNG is read under the .jpg name the tests use.
+        shutil.copy(DATA / expected["image"], work / "testdata" / "portrait.jpg")
+        print(f"image tests: tests/data/{expected['image']} in place of portrait.jpg, with "
+              f"mediapipe {VERSION}'s coordinates on it ({EXPECTED.name})")
+    for name, data in sources.items():
+        text = rewrite(data.decode("utf-8"))
+        if expected is not None:
+            text = substitute_expectations(name, text, expected)
+        (work / name).write_text(text)
+    deselect = []
     junit = work / "junit.xml"
     cmd = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", f"--junitxml={junit}",
            *[f"--deselect={d}" for d in deselect], *sorted(TESTS), *args.pytest_args]
@@ -161,9 +196,7 @@ def main(argv=None) -> int:
                                             ("tests", "failures", "errors", "skipped"))
         print(f"mediapipe {VERSION}'s own tests on facemesh_native: "
               f"{total - failures - errors - skipped} passed, {failures + errors} failed, "
-              f"{skipped} skipped" +
-              (f"; deselected: {', '.join(d.split('::', 1)[0] + ' ' + d.rsplit('::', 1)[1] for d in deselect)} "
-               "(portrait.jpg)" if deselect else ""))
+              f"{skipped} skipped")
     if not args.keep:
         shutil.rmtree(work, ignore_errors=True)
     return status
