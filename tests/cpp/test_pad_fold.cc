@@ -137,6 +137,10 @@ std::vector<std::vector<float>> run_interpreter(const ModelDef& m, bool fuse, in
     *pads_left = 0;
     for (const NodeInfo& n : interp.nodes()) *pads_left += n.op == "PAD" || n.op == "PADV2";
   }
+  // A folded conv runs on the tuned kernels (depth multiplier 1), not the reference fallback.
+  for (const NodeInfo& n : interp.nodes())
+    if (n.op.compare(0, 4, "PAD+") == 0 && n.impl == "reference")
+      fmn_test::fail(__FILE__, __LINE__, n.op + " fell back to the reference kernel");
   std::vector<std::vector<float>> outs;
   std::vector<const float*> in_ptrs;
   std::vector<float*> out_ptrs;
@@ -303,6 +307,10 @@ TEST(fold_conv_valid) {
   pc.k = 1;
   pc.stride = 1;
   check_case(pc, true, "conv 1x1 s1 over a padded input");
+  // Padding after only: no padding before, yet not pointwise (out_h, out_w > in_h, in_w).
+  const int after_only[8] = {0, 0, 0, 2, 0, 3, 0, 0};
+  std::copy(after_only, after_only + 8, pc.pads);
+  check_case(pc, true, "conv 1x1 s1 padded after only");
   pc.c = 3;  // few input channels: the direct conv
   pc.h = pc.w = 40;
   pc.k = 3;
