@@ -65,6 +65,7 @@ constexpr int32_t kMean = 40;
 constexpr int32_t kSub = 41;
 constexpr int32_t kDiv = 42;
 constexpr int32_t kNeg = 59;
+constexpr int32_t kPadv2 = 60;
 constexpr int32_t kSum = 74;
 constexpr int32_t kSqrt = 75;
 constexpr int32_t kRsqrt = 76;

@@ -35,11 +35,12 @@ namespace {
 class PyInterpreter {
  public:
   // source: a path (str) or the model's bytes.
-  PyInterpreter(const py::object& source, int num_threads, bool tuned, bool fuse) {
+  PyInterpreter(const py::object& source, int num_threads, bool tuned, bool fuse, bool fold_pads) {
     InterpreterOptions o;
     o.num_threads = num_threads;
     o.tuned_kernels = tuned;
     o.fuse = fuse;
+    o.fold_pads = fold_pads;
     ModelDef def = pyconv::load_model(source);
     py::gil_scoped_release release;
     interp_.reset(new Interpreter(std::move(def), o));
@@ -82,6 +83,15 @@ class PyInterpreter {
       d[py::str(names[i])] = a;
     }
     return d;
+  }
+
+  std::vector<double> profile_nodes(const py::sequence& inputs, int iters) {
+    std::vector<pyconv::FloatArray> arrays;
+    std::vector<const float*> in_ptrs;
+    if (pyconv::check_inputs(inputs, interp_->inputs(), &arrays, &in_ptrs) != 1)
+      throw py::value_error("profile_nodes takes batch 1");
+    py::gil_scoped_release release;
+    return interp_->profile_nodes(in_ptrs.data(), iters);
   }
 
   int num_threads() const { return interp_->num_threads(); }
@@ -236,8 +246,9 @@ PYBIND11_MODULE(_core, m) {
       .def_property_readonly("device_report", &fmn::PyFaceDetection::device_report)
       .def_property_readonly("graph_file", &fmn::PyFaceDetection::graph_file);
   py::class_<fmn::PyInterpreter>(m, "Interpreter")
-      .def(py::init<const py::object&, int, bool, bool>(), py::arg("source"),
-           py::arg("num_threads") = 1, py::arg("tuned") = true, py::arg("fuse") = true)
+      .def(py::init<const py::object&, int, bool, bool, bool>(), py::arg("source"),
+           py::arg("num_threads") = 1, py::arg("tuned") = true, py::arg("fuse") = true,
+           py::arg("fold_pads") = true)
       .def_property_readonly("inputs", &fmn::PyInterpreter::inputs)
       .def_property_readonly("outputs", &fmn::PyInterpreter::outputs)
       .def_property_readonly("nodes", &fmn::PyInterpreter::nodes)
@@ -245,7 +256,9 @@ PYBIND11_MODULE(_core, m) {
       .def_property_readonly("constant_bytes", &fmn::PyInterpreter::constant_bytes)
       .def_property_readonly("arena_bytes", &fmn::PyInterpreter::arena_bytes)
       .def("run", &fmn::PyInterpreter::run, py::arg("inputs"))
-      .def("run_capture", &fmn::PyInterpreter::run_capture, py::arg("inputs"), py::arg("names"));
+      .def("run_capture", &fmn::PyInterpreter::run_capture, py::arg("inputs"), py::arg("names"))
+      .def("profile_nodes", &fmn::PyInterpreter::profile_nodes, py::arg("inputs"),
+           py::arg("iters") = 100);
   m.def("hardware_threads", &fmn::ThreadPool::hardware_threads);
   m.def("cpu_isa", [] { return std::string(fmn::cpu_kernels_impl_name()); });
   fmn::register_image_bindings(m);

@@ -1,5 +1,7 @@
 #include "runtime/graph_plan.h"
 
+#include "ops/reference/reference_ops.h"
+
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -81,7 +83,7 @@ void GraphPlan::index(std::vector<int>* producer) const {
 }
 
 GraphPlan::GraphPlan(const ModelDef& model, bool fuse, size_t max_folded_bytes,
-                     bool narrow_residuals)
+                     bool narrow_residuals, bool fold_pads)
     : tensors_(model.tensors), inputs_(model.inputs), outputs_(model.outputs) {
   const size_t num_tensors = tensors_.size();
   auto check_id = [&](int32_t id, const char* what) {
@@ -168,6 +170,113 @@ GraphPlan::GraphPlan(const ModelDef& model, bool fuse, size_t max_folded_bytes,
     if (producer[id] < 0 && !is_input_[id] && !constant_[id])
       throw ModelError("tflite: graph output '" + tensors_[id].name + "' is never written");
   if (fuse) fuse_epilogues(narrow_residuals);
+  if (fuse && fold_pads) fold_spatial_pads();
+}
+
+bool GraphPlan::zero_pad_amounts(const PlannedNode& pad, int64_t pads[8]) const {
+  const int32_t code = pad.op.builtin_code;
+  if (!pad.op.custom_code.empty() || pad.outputs.size() != 1) return false;
+  if (code == builtin::kPad) {
+    if (pad.inputs.size() != 2) return false;
+  } else if (code == builtin::kPadv2) {
+    if (pad.inputs.size() != 3) return false;
+    const int32_t v = pad.inputs[2];
+    if (v < 0 || !constant_[v] || tensors_[v].type != TensorType::kFloat32 || num_elements(v) != 1 ||
+        static_cast<const float*>(constant_[v])[0] != 0.f)
+      return false;
+  } else {
+    return false;
+  }
+  const int32_t x = pad.inputs[0], paddings = pad.inputs[1], y = pad.outputs[0];
+  if (x < 0 || paddings < 0 || !constant_[paddings]) return false;
+  if (tensors_[x].type != TensorType::kFloat32 || tensors_[y].type != TensorType::kFloat32) return false;
+  const std::vector<int32_t>& xs = tensors_[x].shape;
+  const std::vector<int32_t>& ys = tensors_[y].shape;
+  if (xs.size() != 4 || ys.size() != 4 || num_elements(paddings) != 8) return false;
+  const TensorType pt = tensors_[paddings].type;
+  for (int i = 0; i < 8; ++i) {
+    if (pt == TensorType::kInt32)
+      pads[i] = static_cast<const int32_t*>(constant_[paddings])[i];
+    else if (pt == TensorType::kInt64)
+      pads[i] = static_cast<const int64_t*>(constant_[paddings])[i];
+    else
+      return false;
+    if (pads[i] < 0 || pads[i] > (1 << 16)) return false;
+  }
+  for (int d = 0; d < 4; ++d)
+    if (xs[d] < 1 || ys[d] != xs[d] + pads[2 * d] + pads[2 * d + 1]) return false;
+  return true;
+}
+
+void GraphPlan::fold_spatial_pads() {
+  const size_t num_tensors = tensors_.size();
+  std::vector<int> consumers(num_tensors, 0), consumer(num_tensors, -1);
+  for (size_t n = 0; n < nodes_.size(); ++n)
+    for (int32_t id : nodes_[n].inputs)
+      if (id >= 0) {
+        ++consumers[id];
+        consumer[id] = static_cast<int>(n);
+      }
+  std::vector<bool> dead(nodes_.size(), false);
+  bool any = false;
+  for (size_t p = 0; p < nodes_.size(); ++p) {
+    int64_t pads[8];
+    if (!zero_pad_amounts(nodes_[p], pads)) continue;
+    if (pads[0] || pads[1] || pads[6] || pads[7]) continue;  // H and W only
+    const int32_t x = nodes_[p].inputs[0], y = nodes_[p].outputs[0];
+    if (is_output_[y] || consumers[y] != 1) continue;
+    const int c = consumer[y];
+    if (c <= static_cast<int>(p)) continue;
+    PlannedNode& conv = nodes_[c];
+    if (!conv.op.custom_code.empty() || !is_conv(conv.op.builtin_code) || conv.padding.is_explicit ||
+        conv.inputs.size() < 2 || conv.inputs[0] != y || conv.outputs.size() != 1)
+      continue;
+    const BuiltinOptions& o = conv.op.options;
+    const int32_t w = conv.inputs[1];
+    if (w < 0 || tensors_[w].shape.size() != 4 || o.stride_h < 1 || o.stride_w < 1 ||
+        o.dilation_h < 1 || o.dilation_w < 1)
+      continue;
+    const std::vector<int32_t>& ys = tensors_[y].shape;
+    const std::vector<int32_t>& os = tensors_[conv.outputs[0]].shape;
+    if (os.size() != 4) continue;
+    // The op's own padding over the padded size, added to the PAD's.
+    ConvPadding cp;
+    cp.is_explicit = true;
+    int out_h = 0, out_w = 0;
+    {
+      const int kh = tensors_[w].shape[1], kw = tensors_[w].shape[2];
+      int before = 0;
+      out_h = ref::conv_output_size(o.padding, ys[1], kh, o.stride_h, o.dilation_h, &before);
+      int total = std::max((out_h - 1) * o.stride_h + (kh - 1) * o.dilation_h + 1 - ys[1], 0);
+      cp.top = static_cast<int>(pads[2]) + (o.padding == Padding::kSame ? before : 0);
+      cp.bottom = static_cast<int>(pads[3]) + (o.padding == Padding::kSame ? total - before : 0);
+      out_w = ref::conv_output_size(o.padding, ys[2], kw, o.stride_w, o.dilation_w, &before);
+      total = std::max((out_w - 1) * o.stride_w + (kw - 1) * o.dilation_w + 1 - ys[2], 0);
+      cp.left = static_cast<int>(pads[4]) + (o.padding == Padding::kSame ? before : 0);
+      cp.right = static_cast<int>(pads[5]) + (o.padding == Padding::kSame ? total - before : 0);
+      // The explicit form must give the same output size.
+      int unused = 0;
+      const std::vector<int32_t>& xs = tensors_[x].shape;
+      if (ref::conv_output_size_explicit(xs[1], cp.top, cp.bottom, kh, o.stride_h, o.dilation_h, &unused) !=
+              out_h ||
+          ref::conv_output_size_explicit(xs[2], cp.left, cp.right, kw, o.stride_w, o.dilation_w, &unused) !=
+              out_w)
+        continue;
+    }
+    if (out_h < 1 || out_w < 1 || os[1] != out_h || os[2] != out_w) continue;
+    conv.inputs[0] = x;
+    conv.padding = cp;
+    conv.name = "PAD+" + conv.name;
+    dead[p] = true;
+    any = true;
+  }
+  if (!any) return;
+  std::vector<PlannedNode> kept;
+  for (size_t n = 0; n < nodes_.size(); ++n)
+    if (!dead[n]) kept.push_back(std::move(nodes_[n]));
+  nodes_.swap(kept);
+  std::vector<int> producer;
+  index(&producer);
 }
 
 int32_t GraphPlan::channel_pad_source(const PlannedNode& pad) const {

@@ -15,7 +15,13 @@
 //   - with `fuse` and `narrow_residuals`, when a fused residual is a PAD that only appends zero
 //     channels to an NHWC tensor x (same N, H, W; no other reader; not a graph output), reads x
 //     itself with Epilogue::residual_channels = x's channels and drops the PAD (backends must
-//     support residual_channels: the CPU kernels do, the GL ones do not).
+//     support residual_channels: the CPU kernels do, the GL ones do not);
+//   - with `fuse` and `fold_pads`, when a PAD (or PADV2 with a constant 0) pads only H and W of
+//     an NHWC float32 tensor x by non-negative amounts, its output is not a graph output and its
+//     only reader is a CONV_2D / DEPTHWISE_CONV_2D (as input 0) with SAME or VALID padding, the
+//     conv reads x itself with PlannedNode::padding = the PAD's amounts plus the SAME padding of
+//     the padded size (an explicit VALID conv with the same output), and the PAD is dropped
+//     (backends must support ConvPadding: the CPU and reference kernels do, the GL ones do not).
 // Nodes come out in a valid execution order. Throws ModelError naming the problem. Backends
 // then choose kernels, plan memory and prepare; an Epilogue's prelu_alpha points into this
 // plan's storage, so a backend keeps its GraphPlan alive as long as its kernels.
@@ -35,13 +41,14 @@ struct PlannedNode {
   std::string name;                      // "CONV_2D", a custom op's name; fused: "CONV_2D+ADD+PRELU"
   std::vector<int32_t> inputs, outputs;  // tensor ids; -1 = omitted optional input
   Epilogue epilogue;                     // conv nodes only; see OpContext for the residual input
+  ConvPadding padding;                   // conv nodes only: a folded spatial PAD (fold_pads)
 };
 
 class GraphPlan {
  public:
   // max_folded_bytes bounds the memory a folded constant expression may take.
   GraphPlan(const ModelDef& model, bool fuse, size_t max_folded_bytes = size_t{256} << 20,
-            bool narrow_residuals = false);
+            bool narrow_residuals = false, bool fold_pads = false);
   GraphPlan(const GraphPlan&) = delete;
   GraphPlan& operator=(const GraphPlan&) = delete;
 
@@ -72,6 +79,10 @@ class GraphPlan {
   // The input of a PAD node that only appends zero channels to an NHWC float tensor of the
   // same N, H, W, or -1.
   int32_t channel_pad_source(const PlannedNode& pad) const;
+  // Reads a PAD / PADV2 node's constant [4, 2] paddings when it pads an NHWC float32 tensor
+  // with zeros by non-negative amounts (PADV2: a constant float 0); returns false otherwise.
+  bool zero_pad_amounts(const PlannedNode& pad, int64_t pads[8]) const;
+  void fold_spatial_pads();
 
   std::vector<TensorDef> tensors_;
   std::vector<PlannedNode> nodes_;

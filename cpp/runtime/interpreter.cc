@@ -1,6 +1,7 @@
 #include "runtime/interpreter.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstring>
 #include <map>
@@ -80,7 +81,8 @@ const TensorInfo& Interpreter::tensor_info(const std::string& name) const {
 
 void Interpreter::build_plan(ModelDef model) {
   // Validation, constants, folding and fusion: shared with the GPU backends (graph_plan.h).
-  plan_.reset(new GraphPlan(model, options_.fuse, kMaxArenaBytes, /*narrow_residuals=*/true));
+  plan_.reset(new GraphPlan(model, options_.fuse, kMaxArenaBytes, /*narrow_residuals=*/true,
+                            options_.fold_pads));
   model.buffers.clear();
   model.buffers.shrink_to_fit();
   const size_t num_tensors = plan_->tensors().size();
@@ -203,6 +205,7 @@ void Interpreter::build_plan(ModelDef model) {
     ctx.op = &node->op;
     ctx.op_name = node->name;
     ctx.epilogue = node->epilogue;
+    ctx.padding = node->padding;
     for (int32_t id : node->inputs) ctx.inputs.push_back(view_of(id, arenas_[0]->block.data));
     for (int32_t id : node->outputs) ctx.outputs.push_back(view_of(id, arenas_[0]->block.data));
     std::unique_ptr<Kernel> k;
@@ -360,6 +363,31 @@ std::vector<std::vector<float>> Interpreter::run_capture(const float* const* inp
                        "' is not kept by the execution plan (fused or folded away); "
                        "load the model with fusion off to observe it");
   return result;
+}
+
+std::vector<double> Interpreter::profile_nodes(const float* const* inputs, int iters) {
+  if (iters < 1) throw ModelError("iters must be >= 1");
+  std::lock_guard<std::mutex> lock(run_mu_);
+  uint8_t* base = arenas_[0]->block.data;
+  for (size_t i = 0; i < input_ids_.size(); ++i) {
+    const int64_t n = input_info_[i].num_elements();
+    std::memcpy(base + arena_offset_[input_ids_[i]], inputs[i], static_cast<size_t>(n) * sizeof(float));
+  }
+  std::vector<std::vector<double>> t(nodes_.size(), std::vector<double>(static_cast<size_t>(iters)));
+  for (int it = 0; it < iters; ++it) {
+    for (size_t n = 0; n < nodes_.size(); ++n) {
+      const auto t0 = std::chrono::steady_clock::now();
+      nodes_[n]->kernel->run(nodes_[n]->args[0], pool_.get());
+      t[n][static_cast<size_t>(it)] =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    }
+  }
+  std::vector<double> median(nodes_.size());
+  for (size_t n = 0; n < nodes_.size(); ++n) {
+    std::nth_element(t[n].begin(), t[n].begin() + iters / 2, t[n].end());
+    median[n] = t[n][static_cast<size_t>(iters / 2)];
+  }
+  return median;
 }
 
 }  // namespace fmn

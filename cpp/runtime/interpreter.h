@@ -37,6 +37,7 @@ struct InterpreterOptions {
   std::shared_ptr<ThreadPool> pool;
   bool tuned_kernels = true;  // false: reference kernels only (the oracle)
   bool fuse = true;           // false: no fusion pass (every tensor stays observable)
+  bool fold_pads = true;      // with fuse: spatial zero PADs fold into their conv (GraphPlan)
 };
 
 struct TensorInfo {
@@ -83,6 +84,11 @@ class Interpreter {
                                               const std::vector<std::string>& names);
 
   const TensorInfo& tensor_info(const std::string& name) const;
+
+  // Diagnostics, off the per-frame path: runs batch 1 `iters` times node by node (each node
+  // with the pool's intra-op threads, levels not side by side) and returns the median seconds
+  // of each node, in nodes() order.
+  std::vector<double> profile_nodes(const float* const* inputs, int iters);
 
  private:
   struct Node;

@@ -73,6 +73,15 @@ struct Epilogue {
   float post_hi = std::numeric_limits<float>::infinity();
 };
 
+// Explicit zero padding of a CONV_2D / DEPTHWISE_CONV_2D input, set by GraphPlan when it folds
+// a spatial PAD into the conv (the conv then reads the PAD's input). When `is_explicit`, it
+// replaces the op's SAME / VALID padding: the conv is VALID over the input padded with `top`
+// rows before, `bottom` after, `left` columns before and `right` after (all >= 0).
+struct ConvPadding {
+  bool is_explicit = false;
+  int top = 0, left = 0, bottom = 0, right = 0;
+};
+
 // What a factory sees at load: the operator and its tensors. Constants carry their data;
 // other tensors point into execution arena 0 (a valid address, contents undefined at load).
 // An omitted optional input has data == nullptr and is_constant == false.
@@ -84,6 +93,7 @@ struct OpContext {
   std::vector<TensorView> outputs;
   std::string op_name;  // "CONV_2D" or the custom op's name
   Epilogue epilogue;    // only for conv nodes; empty otherwise
+  ConvPadding padding;  // only for conv nodes; backends without explicit padding decline it
 };
 
 class Kernel {

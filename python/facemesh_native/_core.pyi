@@ -37,7 +37,7 @@ class Interpreter:
     """A .tflite model on the CPU engine."""
 
     def __init__(self, source: Union[str, bytes], num_threads: int = 1, tuned: bool = True,
-                 fuse: bool = True) -> None: ...
+                 fuse: bool = True, fold_pads: bool = True) -> None: ...
     @property
     def inputs(self) -> List[_TensorInfo]: ...
     @property
@@ -55,6 +55,8 @@ class Interpreter:
         replaced by a batch N (the same N for all); returns one array per output."""
     def run_capture(self, inputs: Sequence[_F32], names: Sequence[str]) -> Dict[str, _F32]:
         """Batch 1 only: the named intermediate tensors' values after a run."""
+    def profile_nodes(self, inputs: Sequence[_F32], iters: int = ...) -> List[float]:
+        """Batch 1 only: each node's median seconds over `iters` node-by-node runs."""
 
 class GlModel:
     """A .tflite model on the OpenGL ES 3.1 compute executor (RuntimeError when no device)."""

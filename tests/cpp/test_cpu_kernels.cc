@@ -813,6 +813,73 @@ TEST(transpose_random_perms) {
   }
 }
 
+TEST(resize_bilinear_random_shapes) {
+  std::mt19937 rng(79);
+  fmn::ThreadPool pool(2);
+  // The full-range detector's upsamplings first, then random sizes and options.
+  struct Case { std::vector<int32_t> in; int oh, ow; bool align, half; };
+  std::vector<Case> cases = {{{1, 6, 6, 256}, 12, 12, false, false},
+                             {{1, 12, 12, 128}, 24, 24, false, false},
+                             {{1, 24, 24, 64}, 48, 48, false, false}};
+  for (int i = 0; i < 80; ++i) {
+    Case c;
+    c.in = {1 + static_cast<int32_t>(rng() % 2), 1 + static_cast<int32_t>(rng() % 13),
+            1 + static_cast<int32_t>(rng() % 13), 1 + static_cast<int32_t>(rng() % 40)};
+    c.oh = 1 + static_cast<int>(rng() % 30);
+    c.ow = 1 + static_cast<int>(rng() % 30);
+    const int mode = static_cast<int>(rng() % 3);
+    c.align = mode == 1;
+    c.half = mode == 2;
+    cases.push_back(c);
+  }
+  for (const Case& c : cases) {
+    std::vector<float> in = random_vec(rng, count_of(c.in), -2.f, 2.f);
+    std::vector<int32_t> size = {c.oh, c.ow};
+    const std::vector<int32_t> out = {c.in[0], c.oh, c.ow, c.in[3]};
+    OperatorDef op;
+    op.builtin_code = fmn::builtin::kResizeBilinear;
+    op.options.align_corners = c.align;
+    op.options.half_pixel_centers = c.half;
+    OpContext ctx;
+    ctx.op = &op;
+    ctx.op_name = "RESIZE_BILINEAR";
+    ctx.inputs = {TensorView{fmn::TensorType::kFloat32, c.in, in.data(), false},
+                  TensorView{fmn::TensorType::kInt32, {2}, size.data(), true}};
+    ctx.outputs = {TensorView{fmn::TensorType::kFloat32, out, nullptr, false}};
+    const std::string what = "resize " + shape_text(c.in) + " -> " + std::to_string(c.oh) + "x" +
+                             std::to_string(c.ow) + (c.align ? " align" : "") + (c.half ? " half" : "");
+    check_tensor_op(ctx, what);
+    // With the pool: the same values.
+    std::unique_ptr<fmn::Kernel> ref = fmn::create_reference_kernel(ctx);
+    std::unique_ptr<fmn::Kernel> k = fmn::create_cpu_kernel(ctx);
+    if (!k) continue;  // reported by check_tensor_op
+    bool g1 = false, g2 = false;
+    const size_t n = count_of(out);
+    const std::vector<float> want = run_kernel(*ref, ref->prepare(ctx), ctx, n, nullptr, &g1);
+    const std::vector<float> got = run_kernel(*k, k->prepare(ctx), ctx, n, &pool, &g2);
+    CHECK(g2);
+    size_t bad = 0;
+    for (size_t i = 0; i < n; ++i) bad += !(got[i] == want[i]);
+    if (bad) fmn_test::fail(__FILE__, __LINE__, what + " (2 threads): " + std::to_string(bad) + " differ");
+  }
+  // Declined: a run-time size, both alignment options.
+  std::vector<float> in(16);
+  std::vector<int32_t> size = {4, 4};
+  OperatorDef op;
+  op.builtin_code = fmn::builtin::kResizeBilinear;
+  OpContext ctx;
+  ctx.op = &op;
+  ctx.op_name = "RESIZE_BILINEAR";
+  ctx.inputs = {TensorView{fmn::TensorType::kFloat32, {1, 2, 2, 4}, in.data(), false},
+                TensorView{fmn::TensorType::kInt32, {2}, size.data(), false}};
+  ctx.outputs = {TensorView{fmn::TensorType::kFloat32, {1, 4, 4, 4}, nullptr, false}};
+  CHECK(fmn::create_cpu_kernel(ctx) == nullptr);
+  ctx.inputs[1].is_constant = true;
+  CHECK(fmn::create_cpu_kernel(ctx) != nullptr);
+  op.options.align_corners = op.options.half_pixel_centers = true;
+  CHECK(fmn::create_cpu_kernel(ctx) == nullptr);
+}
+
 TEST(tensor_ops_decline_what_they_do_not_cover) {
   std::vector<float> a(12), b(12);
   std::vector<int32_t> axes = {0, 2};

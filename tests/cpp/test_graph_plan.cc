@@ -69,6 +69,7 @@ std::vector<std::vector<float>> execute(const fmn::GraphPlan& plan,
     ctx.op = &node.op;
     ctx.op_name = node.name;
     ctx.epilogue = node.epilogue;
+    ctx.padding = node.padding;
     for (int32_t id : node.inputs) ctx.inputs.push_back(view(id));
     for (int32_t id : node.outputs) ctx.outputs.push_back(view(id));
     std::unique_ptr<fmn::Kernel> k = tuned ? fmn::create_cpu_kernel(ctx) : nullptr;
@@ -161,9 +162,11 @@ void check_model(const char* file, bool expect_no_pads) {
   check_close(got, want, 1e-6f, name + " narrow vs wide plan, tuned kernels");
   check_close(execute(narrow, in, false), want_ref, 1e-6f, name + " narrow vs wide, reference");
 
-  // The CPU Interpreter (narrow residuals on) against the plan without them.
+  // The CPU Interpreter (narrow residuals on; pad folding off, test_pad_fold.cc covers it)
+  // against the plan without them.
   fmn::InterpreterOptions o;
   o.num_threads = 1;
+  o.fold_pads = false;
   fmn::Interpreter interp(model, o);
   int interp_pads = 0;
   for (const fmn::NodeInfo& n : interp.nodes()) interp_pads += n.op == "PAD";

@@ -107,8 +107,20 @@ bool conv_common(const OpContext& ctx, bool depthwise, ConvGeometry* g, cpu::Epi
   g->stride_w = o.stride_w;
   g->dil_h = o.dilation_h;
   g->dil_w = o.dilation_w;
-  g->out_h = ref::conv_output_size(o.padding, g->in_h, g->k_h, g->stride_h, g->dil_h, &g->pad_top);
-  g->out_w = ref::conv_output_size(o.padding, g->in_w, g->k_w, g->stride_w, g->dil_w, &g->pad_left);
+  const ConvPadding& cp = ctx.padding;
+  if (cp.is_explicit) {
+    constexpr int kMaxPad = 1 << 16;
+    if (cp.top < 0 || cp.left < 0 || cp.bottom < 0 || cp.right < 0 || cp.top > kMaxPad ||
+        cp.left > kMaxPad || cp.bottom > kMaxPad || cp.right > kMaxPad)
+      return false;
+    g->out_h = ref::conv_output_size_explicit(g->in_h, cp.top, cp.bottom, g->k_h, g->stride_h,
+                                              g->dil_h, &g->pad_top);
+    g->out_w = ref::conv_output_size_explicit(g->in_w, cp.left, cp.right, g->k_w, g->stride_w,
+                                              g->dil_w, &g->pad_left);
+  } else {
+    g->out_h = ref::conv_output_size(o.padding, g->in_h, g->k_h, g->stride_h, g->dil_h, &g->pad_top);
+    g->out_w = ref::conv_output_size(o.padding, g->in_w, g->k_w, g->stride_w, g->dil_w, &g->pad_left);
+  }
   if (g->out_h < 1 || g->out_w < 1) return false;
   if (out.shape != std::vector<int32_t>{g->batch, g->out_h, g->out_w, g->out_c}) return false;
   if (ctx.inputs.size() > 2 && (ctx.inputs[2].data || ctx.inputs[2].is_constant)) {
@@ -165,7 +177,7 @@ class CpuConvKernel : public Kernel {
     p.last_nb = panels - (p.groups - 1) * p.nb;
     p.mr = isa_->conv_mr(p.nb);
     p.pointwise = g.k_h == 1 && g.k_w == 1 && g.stride_h == 1 && g.stride_w == 1 &&
-                  g.pad_top == 0 && g.pad_left == 0;
+                  g.pad_top == 0 && g.pad_left == 0 && g.out_h == g.in_h && g.out_w == g.in_w;
     if (!p.pointwise) {
       // Row tiles of balanced width: out_w = 64 with 12-row tiles gives 6 tiles of 11 (or 9).
       p.tiles_per_row = (g.out_w + p.mr - 1) / p.mr;

@@ -28,7 +28,9 @@ constexpr int kConvDirectMaxOc = 24;
 constexpr int kConvDirectMaxKh = 7;
 constexpr int kConvDirectMaxPlaneW = 256;
 
-// Geometry of one conv / depthwise node; pad_* is TFLite's implicit padding before.
+// Geometry of one conv / depthwise node; pad_* is the zero padding before (TFLite's implicit
+// SAME padding, or a folded PAD's explicit padding); taps past in_h / in_w read zero too, so
+// out_h / out_w may imply any padding after.
 struct ConvGeometry {
   int batch = 1;
   int in_h = 0, in_w = 0, in_c = 0;

@@ -12,6 +12,8 @@
 #include <cstring>
 #include <vector>
 
+#include "runtime/thread_pool.h"
+
 namespace fmn {
 namespace cpu {
 namespace {
@@ -413,6 +415,94 @@ std::unique_ptr<Kernel> make_transpose(const OpContext& ctx) {
 
 }  // namespace
 
+// ---------------------------------------------------------------------------------------------
+// RESIZE_BILINEAR (float32 NHWC, constant size): source rows / columns and weights computed
+// once at load with the reference's arithmetic (TFLite's ComputeInterpolationValues), the
+// same per-channel expression as the reference (so the results are identical), output rows
+// split over the pool.
+
+class ResizeBilinearKernel : public Kernel {
+ public:
+  ResizeBilinearKernel(int n, int ih, int iw, int c, int oh, int ow, bool align, bool half)
+      : n_(n), ih_(ih), iw_(iw), c_(c), oh_(oh), ow_(ow) {
+    float hs = static_cast<float>(ih) / static_cast<float>(oh);
+    float ws = static_cast<float>(iw) / static_cast<float>(ow);
+    if (align && oh > 1) hs = static_cast<float>(ih - 1) / static_cast<float>(oh - 1);
+    if (align && ow > 1) ws = static_cast<float>(iw - 1) / static_cast<float>(ow - 1);
+    ys_.resize(static_cast<size_t>(oh));
+    xs_.resize(static_cast<size_t>(ow));
+    auto axis = [half](int v, float scale, int size, Tap* t) {
+      const float sv = half ? (static_cast<float>(v) + 0.5f) * scale - 0.5f : static_cast<float>(v) * scale;
+      t->lo = std::max(static_cast<int>(std::floor(sv)), 0);
+      t->hi = std::min(static_cast<int>(std::ceil(sv)), size - 1);
+      t->d = sv - static_cast<float>(t->lo);
+    };
+    for (int y = 0; y < oh; ++y) axis(y, hs, ih, &ys_[static_cast<size_t>(y)]);
+    for (int x = 0; x < ow; ++x) axis(x, ws, iw, &xs_[static_cast<size_t>(x)]);
+  }
+
+  void run(const NodeArgs& a, ThreadPool* pool) const override {
+    const float* in = a.inputs[0].f32();
+    float* out = a.outputs[0].f32();
+    const int64_t rows = static_cast<int64_t>(n_) * oh_;
+    auto body = [&](int64_t begin, int64_t end) {
+      for (int64_t row = begin; row < end; ++row) {
+        const int64_t b = row / oh_;
+        const Tap& ty = ys_[static_cast<size_t>(row - b * oh_)];
+        const float dy = ty.d, ry = 1 - dy;
+        const float* r0 = in + (b * ih_ + ty.lo) * iw_ * c_;
+        const float* r1 = in + (b * ih_ + ty.hi) * iw_ * c_;
+        float* o = out + row * ow_ * c_;
+        for (int x = 0; x < ow_; ++x, o += c_) {
+          const Tap& tx = xs_[static_cast<size_t>(x)];
+          const float dx = tx.d, rx = 1 - dx;
+          const float* p00 = r0 + static_cast<int64_t>(tx.lo) * c_;
+          const float* p01 = r0 + static_cast<int64_t>(tx.hi) * c_;
+          const float* p10 = r1 + static_cast<int64_t>(tx.lo) * c_;
+          const float* p11 = r1 + static_cast<int64_t>(tx.hi) * c_;
+          for (int k = 0; k < c_; ++k)
+            o[k] = p00[k] * ry * rx + p10[k] * dy * rx + p01[k] * ry * dx + p11[k] * dy * dx;
+        }
+      }
+    };
+    const int64_t per_row = static_cast<int64_t>(ow_) * c_;
+    if (pool && pool->size() > 1 && rows > 1 && rows * per_row >= 2 * kMinFloatsPerChunk) {
+      const int64_t grain = std::max<int64_t>(1, kMinFloatsPerChunk / std::max<int64_t>(1, per_row));
+      pool->parallel_for(rows, [&](int64_t b, int64_t e, int) { body(b, e); }, grain);
+    } else {
+      body(0, rows);
+    }
+  }
+  const char* impl_name() const override { return kImpl; }
+
+ private:
+  struct Tap {
+    int lo = 0, hi = 0;
+    float d = 0.f;
+  };
+  static constexpr int64_t kMinFloatsPerChunk = 8192;
+  int n_, ih_, iw_, c_, oh_, ow_;
+  std::vector<Tap> ys_, xs_;
+};
+
+std::unique_ptr<Kernel> make_resize_bilinear(const OpContext& ctx) {
+  if (ctx.inputs.size() != 2 || ctx.outputs.size() != 1) return nullptr;
+  const TensorView& in = ctx.inputs[0];
+  const TensorView& size = ctx.inputs[1];
+  if (!readable_f32(in) || !is_f32_out(ctx.outputs[0]) || in.rank() != 4 || !positive_dims(in.shape))
+    return nullptr;
+  if (!size.is_constant || !size.data || size.type != TensorType::kInt32 || size.rank() != 1 ||
+      size.dim(0) != 2)
+    return nullptr;
+  const BuiltinOptions& o = ctx.op->options;
+  if (o.align_corners && o.half_pixel_centers) return nullptr;
+  const int oh = size.i32()[0], ow = size.i32()[1];
+  if (oh < 1 || ow < 1 || oh > (1 << 16) || ow > (1 << 16)) return nullptr;
+  if (ctx.outputs[0].shape != std::vector<int32_t>{in.dim(0), oh, ow, in.dim(3)}) return nullptr;
+  return std::unique_ptr<Kernel>(new ResizeBilinearKernel(in.dim(0), in.dim(1), in.dim(2), in.dim(3),
+                                                          oh, ow, o.align_corners, o.half_pixel_centers));
+}
+
 std::unique_ptr<Kernel> create_cpu_tensor_kernel(const OpContext& ctx) {
   switch (ctx.op->builtin_code) {
     case builtin::kAdd: return make_binary(ctx, Bin::kAdd);
@@ -427,6 +517,7 @@ std::unique_ptr<Kernel> create_cpu_tensor_kernel(const OpContext& ctx) {
     case builtin::kMean: return make_reduce(ctx, true);
     case builtin::kSum: return make_reduce(ctx, false);
     case builtin::kTranspose: return make_transpose(ctx);
+    case builtin::kResizeBilinear: return make_resize_bilinear(ctx);
     default: return nullptr;
   }
 }

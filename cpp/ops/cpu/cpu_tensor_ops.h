@@ -1,6 +1,7 @@
 // Tuned CPU kernels for the small elementwise, reduction and layout ops of the Tasks models
 // (the blendshapes MLP-Mixer's layer norms and token transposes): ADD, MUL, SUB, DIV,
-// SQUARED_DIFFERENCE with broadcasting, NEG, SQRT, RSQRT, LOGISTIC, MEAN, SUM, TRANSPOSE.
+// SQUARED_DIFFERENCE with broadcasting, NEG, SQRT, RSQRT, LOGISTIC, MEAN, SUM, TRANSPOSE; and
+// the detectors' RESIZE_BILINEAR (NHWC, constant size; output rows split over the pool).
 //
 // Everything shape-dependent (broadcast strides, collapsed dimensions, reduction blocks) is
 // decided when the kernel is created; run() only loops. Results equal the reference kernels'

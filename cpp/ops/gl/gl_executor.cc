@@ -107,6 +107,7 @@ GlExecutor::GlExecutor(const ModelDef& model, GlContext* ctx, int max_batch,
   Impl& im = *impl_;
   im.ctx = ctx;
   // Validation, constants, folding on the CPU and fusion: shared with the CPU interpreter.
+  // Without fold_pads: the GL conv kernels take the op's SAME / VALID padding only.
   im.plan.reset(new GraphPlan(model, options.fuse));
   const size_t num_tensors = im.plan->tensors().size();
   std::vector<std::unique_ptr<PlanNode>> nodes;
@@ -125,6 +126,9 @@ GlExecutor::GlExecutor(const ModelDef& model, GlContext* ctx, int max_batch,
     c.op = &node->op;
     c.op_name = node->name;
     c.epilogue = node->epilogue;
+    c.padding = node->padding;
+    if (node->padding.is_explicit)
+      throw GlUnsupportedError(node->name + ": explicit conv padding is not supported on GL");
     for (int32_t id : node->inputs) c.inputs.push_back(im.plan->view(id));
     for (int32_t id : node->outputs) c.outputs.push_back(im.plan->view(id));
     create_reference_kernel(c)->prepare(c);

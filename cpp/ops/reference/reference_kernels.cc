@@ -111,8 +111,17 @@ class ConvKernel : public Kernel {
     }
     p_.stride_h = o.stride_h; p_.stride_w = o.stride_w;
     p_.dilation_h = o.dilation_h; p_.dilation_w = o.dilation_w;
-    oh_ = ref::conv_output_size(o.padding, ih_, kh_, o.stride_h, o.dilation_h, &p_.pad_top);
-    ow_ = ref::conv_output_size(o.padding, iw_, kw_, o.stride_w, o.dilation_w, &p_.pad_left);
+    const ConvPadding& cp = ctx.padding;
+    if (cp.is_explicit) {
+      if (cp.top < 0 || cp.left < 0 || cp.bottom < 0 || cp.right < 0 || cp.top > (1 << 16) ||
+          cp.left > (1 << 16) || cp.bottom > (1 << 16) || cp.right > (1 << 16))
+        fail(ctx, "explicit padding out of range");
+      oh_ = ref::conv_output_size_explicit(ih_, cp.top, cp.bottom, kh_, o.stride_h, o.dilation_h, &p_.pad_top);
+      ow_ = ref::conv_output_size_explicit(iw_, cp.left, cp.right, kw_, o.stride_w, o.dilation_w, &p_.pad_left);
+    } else {
+      oh_ = ref::conv_output_size(o.padding, ih_, kh_, o.stride_h, o.dilation_h, &p_.pad_top);
+      ow_ = ref::conv_output_size(o.padding, iw_, kw_, o.stride_w, o.dilation_w, &p_.pad_left);
+    }
     activation_range(o.activation, &p_.act_lo, &p_.act_hi);
     expect_shape(ctx, out, {n_, oh_, ow_, oc_}, "output");
     has_bias_ = present(ctx, 2);
@@ -383,9 +392,18 @@ class ReshapeKernel : public Kernel {
 class PadKernel : public Kernel {
  public:
   size_t prepare(const OpContext& ctx) override {
-    expect_io(ctx, 2, 2, 1);
+    // PAD: [input, paddings]; PADV2: [input, paddings, constant_values (a float scalar)].
+    const bool v2 = ctx.op->builtin_code == builtin::kPadv2;
+    expect_io(ctx, v2 ? 3 : 2, v2 ? 3 : 2, 1);
     const TensorView& in = ctx.inputs[0];
     const TensorView& pads = ctx.inputs[1];
+    value_ = 0.f;
+    if (v2) {
+      const TensorView& v = ctx.inputs[2];
+      if (!v.is_constant || v.type != TensorType::kFloat32 || v.num_elements() != 1)
+        fail(ctx, "constant_values must be a constant float32 scalar");
+      value_ = v.f32()[0];
+    }
     expect_float(ctx, in, "input");
     expect_float(ctx, ctx.outputs[0], "output");
     if (!pads.is_constant || pads.type != TensorType::kInt32 || pads.rank() != 2 ||
@@ -407,7 +425,7 @@ class PadKernel : public Kernel {
   }
   void run(const NodeArgs& a, ThreadPool*) const override {
     float* out = a.outputs[0].f32();
-    std::fill(out, out + a.outputs[0].num_elements(), 0.f);
+    std::fill(out, out + a.outputs[0].num_elements(), value_);
     const float* in = a.inputs[0].f32();
     const int rank = static_cast<int>(in_shape_.size());
     int64_t total = a.inputs[0].num_elements();
@@ -433,6 +451,7 @@ class PadKernel : public Kernel {
 
  private:
   std::vector<int32_t> in_shape_, out_shape_, before_;
+  float value_ = 0.f;
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -769,7 +788,8 @@ std::unique_ptr<Kernel> create_reference_kernel(const OpContext& ctx) {
     case builtin::kRsqrt:
     case builtin::kDequantize: return make<UnaryKernel>(code);
     case builtin::kReshape: return make<ReshapeKernel>();
-    case builtin::kPad: return make<PadKernel>();
+    case builtin::kPad:
+    case builtin::kPadv2: return make<PadKernel>();
     case builtin::kConcatenation: return make<ConcatKernel>();
     case builtin::kStridedSlice: return make<StridedSliceKernel>();
     case builtin::kDensify: return make<DensifyKernel>();

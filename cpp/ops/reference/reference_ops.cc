@@ -24,6 +24,15 @@ int conv_output_size(Padding padding, int in, int kernel, int stride, int dilati
   return out;
 }
 
+int conv_output_size_explicit(int in, int before, int after, int kernel, int stride, int dilation,
+                              int* pad_before) {
+  int valid_before = 0;
+  const int out = conv_output_size(Padding::kValid, before + in + after, kernel, stride, dilation,
+                                   &valid_before);
+  *pad_before = before;
+  return out;
+}
+
 static inline float clampf(float v, float lo, float hi) { return std::min(std::max(v, lo), hi); }
 
 void conv2d(const float* in, int n, int ih, int iw, int ic, const float* filter, int oc, int kh,
