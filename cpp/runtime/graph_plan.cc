@@ -280,32 +280,11 @@ void GraphPlan::fold_spatial_pads() {
 }
 
 int32_t GraphPlan::channel_pad_source(const PlannedNode& pad) const {
-  if (pad.op.builtin_code != builtin::kPad || pad.inputs.size() != 2 || pad.outputs.size() != 1)
-    return -1;
-  const int32_t x = pad.inputs[0], paddings = pad.inputs[1], y = pad.outputs[0];
-  if (x < 0 || paddings < 0 || !constant_[paddings]) return -1;
-  if (tensors_[x].type != TensorType::kFloat32 || tensors_[y].type != TensorType::kFloat32)
-    return -1;
-  const std::vector<int32_t>& xs = tensors_[x].shape;
-  const std::vector<int32_t>& ys = tensors_[y].shape;
-  if (xs.size() != 4 || ys.size() != 4 || xs[0] != ys[0] || xs[1] != ys[1] || xs[2] != ys[2] ||
-      xs[3] < 1 || ys[3] <= xs[3])
-    return -1;
-  if (num_elements(paddings) != 8) return -1;
   int64_t pads[8];
-  const TensorType pt = tensors_[paddings].type;
-  for (int i = 0; i < 8; ++i) {
-    if (pt == TensorType::kInt32)
-      pads[i] = static_cast<const int32_t*>(constant_[paddings])[i];
-    else if (pt == TensorType::kInt64)
-      pads[i] = static_cast<const int64_t*>(constant_[paddings])[i];
-    else
-      return -1;
-  }
+  if (!zero_pad_amounts(pad, pads)) return -1;
   for (int i = 0; i < 7; ++i)
     if (pads[i] != 0) return -1;
-  if (pads[7] != ys[3] - xs[3]) return -1;
-  return x;
+  return pads[7] > 0 ? pad.inputs[0] : -1;
 }
 
 void GraphPlan::fuse_epilogues(bool narrow_residuals) {

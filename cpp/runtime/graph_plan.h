@@ -12,7 +12,7 @@
 //   - with `fuse`, folds CONV_2D / DEPTHWISE_CONV_2D + ADD / PRELU / RELU(6) into the conv's
 //     Epilogue (runtime/kernel.h), first hoisting an ADD operand's producer above the conv
 //     when that is legal, so that the ADD can fold;
-//   - with `fuse` and `narrow_residuals`, when a fused residual is a PAD that only appends zero
+//   - with `fuse` and `narrow_residuals`, when a fused residual is a PAD (or zero PADV2) that appends zero
 //     channels to an NHWC tensor x (same N, H, W; no other reader; not a graph output), reads x
 //     itself with Epilogue::residual_channels = x's channels and drops the PAD (backends must
 //     support residual_channels: the CPU kernels do, the GL ones do not);
@@ -76,8 +76,8 @@ class GraphPlan {
   void* add_constant(size_t tensor, const void* src, size_t bytes);
   void index(std::vector<int>* producer) const;  // throws on read-before-write / double write
   void fuse_epilogues(bool narrow_residuals);
-  // The input of a PAD node that only appends zero channels to an NHWC float tensor of the
-  // same N, H, W, or -1.
+  // The input of a PAD (or zero PADV2) node that only appends zero channels to an NHWC float
+  // tensor of the same N, H, W, or -1 (zero_pad_amounts with pads only after the channels).
   int32_t channel_pad_source(const PlannedNode& pad) const;
   // Reads a PAD / PADV2 node's constant [4, 2] paddings when it pads an NHWC float32 tensor
   // with zeros by non-negative amounts (PADV2: a constant float 0); returns false otherwise.

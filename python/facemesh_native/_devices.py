@@ -181,6 +181,22 @@ def self_test_model(gl_impl, source, precision: str = "fp32") -> dict:
                                      if fault_injected("selftest") else "")}
 
 
+def self_test_models(sources: dict, device: str, allow_software: bool,
+                     precision: str = "fp32", results: Optional[dict] = None) -> dict:
+    """self_test_model for each {name: .tflite path} on the GL device, in order, each result
+    stored in `results` (a new dict when None) as it comes; RuntimeError naming the first
+    model that fails. Returns `results`."""
+    from . import _core  # noqa: PLC0415
+    results = {} if results is None else results
+    for name, source in sources.items():
+        gl = _core.GlModel(str(source), device, bool(allow_software), 1,
+                           fp16=precision == "fp16")
+        r = results[name] = self_test_model(gl, str(source), precision)
+        if not r["passed"]:
+            raise RuntimeError(f"{name}: {r['reason']}")
+    return results
+
+
 def fallback_reason(choice: Choice, err: BaseException) -> str:
     return (f"auto: the GPU {choice.device} ({choice.reason}) failed, running on the CPU: "
             f"{type(err).__name__}: {err}")

@@ -16,7 +16,7 @@ import numpy as np
 
 from . import _core
 from ._face_mesh import _FieldInfo, _float_json, _float_text, graphs_dir
-from ._image import check_frame_size
+from ._image import rgb_frame
 from ._model import _resolve_device, models_dir
 
 #: The score threshold each model's MediaPipe graph applies (its node options fix it; the
@@ -261,7 +261,7 @@ class FaceDetection:
             raise ValueError(f"num_threads must be None or an int in 1..256, got {num_threads!r}")
         if precision not in ("fp32", "fp16"):
             raise ValueError(f"precision must be 'fp32' or 'fp16', got {precision!r}")
-        from ._devices import (fallback_reason, parse_device, self_test_model,  # noqa: PLC0415
+        from ._devices import (fallback_reason, parse_device, self_test_models,  # noqa: PLC0415
                                software_allowed, warn_fallback)
         allow_software = software_allowed(allow_software)
         choice = _resolve_device(device, allow_software)
@@ -281,13 +281,9 @@ class FaceDetection:
         if self.device == "gl" and parse_device(device) == "auto":
             try:
                 name = _MODEL_FILES[self.model_selection]
-                source = str(models_dir() / f"{name}.tflite")
-                gl = _core.GlModel(source, choice.device, bool(allow_software), 1,
-                                   fp16=self.precision == "fp16")
-                r = self_test_model(gl, source, self.precision)
-                self.self_test = {name: r}
-                if not r["passed"]:
-                    raise RuntimeError(f"{name}: {r['reason']}")
+                self.self_test = {}
+                self_test_models({name: models_dir() / f"{name}.tflite"}, choice.device,
+                                 allow_software, self.precision, results=self.self_test)
                 self._impl = build(choice.device)
                 self._impl.process(np.zeros((64, 64, 3), np.uint8))  # the GPU letterbox too
             except Exception as err:  # noqa: BLE001 - "auto" falls back whatever failed
@@ -316,20 +312,7 @@ class FaceDetection:
         facemesh_native.solutions.face_detection.FaceDetection, takes RGB only."""
         if self._impl is None:
             raise RuntimeError("this FaceDetection is closed")
-        if not isinstance(image, np.ndarray):
-            raise ValueError(f"image must be a numpy.ndarray (H, W, 3) of uint8 RGB, "
-                             f"got {type(image).__name__}")
-        if image.dtype != np.uint8:
-            raise ValueError(f"image must have dtype uint8, got {image.dtype}")
-        if image.ndim != 3 or image.shape[2] not in (3, 4):
-            raise ValueError(f"image must have shape (H, W, 3) (RGB) or (H, W, 4) (RGBA, a "
-                             f"facemesh_native extension), got {image.shape}")
-        if image.shape[0] == 0 or image.shape[1] == 0:
-            raise ValueError(f"image is empty: shape {image.shape}")
-        check_frame_size(image.shape)
-        s = image.strides
-        if s[2] != 1 or s[1] != image.shape[2] or s[0] < s[1] * image.shape[1]:
-            image = np.ascontiguousarray(image)
+        image = rgb_frame(image)
         t = time.perf_counter()
         arr = self._impl.process(image)
         latency = (time.perf_counter() - t) * 1e3

@@ -13,7 +13,7 @@ from typing import Dict, List, Optional
 import numpy as np
 
 from . import _core
-from ._image import check_frame_size
+from ._image import rgb_frame
 from ._model import DEVICES, _resolve_device, models_dir  # noqa: F401
 
 
@@ -229,12 +229,16 @@ class FaceMesh:
                 num_threads=int(num_threads), graphs_dir=str(graphs_dir()),
                 models_dir=str(models_dir()))
 
-        from ._devices import (fallback_reason, parse_device, self_test_model,  # noqa: PLC0415
+        from ._devices import (fallback_reason, parse_device, self_test_models,  # noqa: PLC0415
                                warn_fallback)
         self.self_test = None
         if self.device == "gl" and parse_device(device) == "auto":
             try:
-                self.self_test = self._self_test(choice.device, allow_software)
+                names = ["face_detection_short_range", "face_landmark_with_attention"
+                         if self.refine_landmarks else "face_landmark"]
+                self.self_test = self_test_models(
+                    {n: models_dir() / f"{n}.tflite" for n in names}, choice.device,
+                    allow_software, self.precision)
                 self._impl = build(choice.device)
                 self._impl.process(np.zeros((64, 64, 3), np.uint8), 0)  # the GPU crops too
                 self._impl.reset()
@@ -248,23 +252,6 @@ class FaceMesh:
             self._impl = build(choice.device)
         self._t0 = time.monotonic()
         self._last_ts = -1
-
-    def _self_test(self, device: str, allow_software: bool) -> dict:
-        """Each model of this graph on the GPU against the CPU engine (devices.self_test_model);
-        raises RuntimeError naming the model that fails."""
-        from ._devices import self_test_model  # noqa: PLC0415
-        names = ["face_detection_short_range",
-                 "face_landmark_with_attention" if self.refine_landmarks else "face_landmark"]
-        results = {}
-        for name in names:
-            source = str(models_dir() / f"{name}.tflite")
-            gl = _core.GlModel(source, device, bool(allow_software), 1,
-                               fp16=self.precision == "fp16")
-            r = self_test_model(gl, source, self.precision)
-            results[name] = r
-            if not r["passed"]:
-                raise RuntimeError(f"{name}: {r['reason']}")
-        return results
 
     @property
     def device_report(self) -> Dict[str, str]:
@@ -280,20 +267,7 @@ class FaceMesh:
         facemesh_native.solutions.face_mesh.FaceMesh, takes RGB only."""
         if self._impl is None:
             raise RuntimeError("this FaceMesh is closed")
-        if not isinstance(image, np.ndarray):
-            raise ValueError(f"image must be a numpy.ndarray (H, W, 3) of uint8 RGB, "
-                             f"got {type(image).__name__}")
-        if image.dtype != np.uint8:
-            raise ValueError(f"image must have dtype uint8, got {image.dtype}")
-        if image.ndim != 3 or image.shape[2] not in (3, 4):
-            raise ValueError(f"image must have shape (H, W, 3) (RGB) or (H, W, 4) (RGBA, a "
-                             f"facemesh_native extension), got {image.shape}")
-        if image.shape[0] == 0 or image.shape[1] == 0:
-            raise ValueError(f"image is empty: shape {image.shape}")
-        check_frame_size(image.shape)
-        s = image.strides
-        if s[2] != 1 or s[1] != image.shape[2] or s[0] < s[1] * image.shape[1]:
-            image = np.ascontiguousarray(image)
+        image = rgb_frame(image)
         ts = int((time.monotonic() - self._t0) * 1e6)
         ts = max(ts, self._last_ts + 1)
         self._last_ts = ts

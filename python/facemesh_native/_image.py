@@ -43,6 +43,28 @@ def check_frame_size(shape) -> None:
                          f"{MAX_FRAME_SIDE} pixels a side)")
 
 
+def rgb_frame(image) -> np.ndarray:
+    """The frame FaceMesh.process and FaceDetection.process hand to the native graph: a uint8
+    (H, W, 3) RGB or (H, W, 4) RGBA array, copied only when its pixels are not packed rows
+    (row padding is fine). ValueError naming what is wrong otherwise; sizes are checked
+    before any copy."""
+    if not isinstance(image, np.ndarray):
+        raise ValueError(f"image must be a numpy.ndarray (H, W, 3) of uint8 RGB, "
+                         f"got {type(image).__name__}")
+    if image.dtype != np.uint8:
+        raise ValueError(f"image must have dtype uint8, got {image.dtype}")
+    if image.ndim != 3 or image.shape[2] not in (3, 4):
+        raise ValueError(f"image must have shape (H, W, 3) (RGB) or (H, W, 4) (RGBA, a "
+                         f"facemesh_native extension), got {image.shape}")
+    if image.shape[0] == 0 or image.shape[1] == 0:
+        raise ValueError(f"image is empty: shape {image.shape}")
+    check_frame_size(image.shape)
+    s = image.strides
+    if s[2] != 1 or s[1] != image.shape[2] or s[0] < s[1] * image.shape[1]:
+        image = np.ascontiguousarray(image)
+    return image
+
+
 class Image:
     """An image for the Tasks API (see the module docstring)."""
 

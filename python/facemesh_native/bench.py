@@ -217,26 +217,44 @@ def _mediapipe_python(explicit: str | None) -> list:
     return []
 
 
+def _median_ms(call: Callable[[int], object], iters: int, warmup: int):
+    """call(i) for i in 0..warmup-1 untimed, then warmup..warmup+iters-1 timed: the median in
+    milliseconds and the last result."""
+    for i in range(warmup):
+        call(i)
+    ts = []
+    for i in range(warmup, warmup + iters):
+        t = time.perf_counter()
+        r = call(i)
+        ts.append(time.perf_counter() - t)
+    return statistics.median(ts) * 1e3, r
+
+
+def _run_mediapipe(cmd: list, script: str, payload) -> dict:
+    """Runs a reference script (its argument: `payload` as JSON) with `cmd` and returns what
+    it printed after FMN_RESULT, or {} (with the reason printed) when mediapipe is missing or
+    the run failed."""
+    if not cmd:
+        print("mediapipe 0.10.21 not found (pip install mediapipe==0.10.21 on CPython 3.11, or "
+              "tools/make_reference_venv.sh, or --mediapipe-python PATH): our figures only")
+        return {}
+    proc = subprocess.run(cmd + ["-c", script, json.dumps(payload)], capture_output=True,
+                          text=True)
+    line = [l for l in proc.stdout.splitlines() if l.startswith("FMN_RESULT ")]
+    if proc.returncode != 0 or not line:
+        print("mediapipe run failed:\n" + proc.stderr[-2000:])
+        return {}
+    return json.loads(line[-1][len("FMN_RESULT "):])
+
+
 def bench_pipeline(args) -> dict:
     import cv2
 
     from ._face_mesh import FaceMesh
 
     rows = PIPELINE_ROWS
-    mp_cmd = _mediapipe_python(args.mediapipe_python)
-    mp_result = {}
-    if mp_cmd:
-        payload = json.dumps([rows, _data_dir(), args.iters, args.warmup])
-        proc = subprocess.run(mp_cmd + ["-c", _MEDIAPIPE_SCRIPT, payload], capture_output=True,
-                              text=True)
-        line = [l for l in proc.stdout.splitlines() if l.startswith("FMN_RESULT ")]
-        if proc.returncode != 0 or not line:
-            print("mediapipe run failed:\n" + proc.stderr[-2000:])
-        else:
-            mp_result = json.loads(line[-1][len("FMN_RESULT "):])
-    else:
-        print("mediapipe 0.10.21 not found (pip install mediapipe==0.10.21 on CPython 3.11, or "
-              "tools/make_reference_venv.sh, or --mediapipe-python PATH): our figures only")
+    mp_result = _run_mediapipe(_mediapipe_python(args.mediapipe_python), _MEDIAPIPE_SCRIPT,
+                               [rows, _data_dir(), args.iters, args.warmup])
     print(f"machine: {cpu_name()}, {os.cpu_count()} logical CPUs; device {args.device}, "
           f"threads {args.threads or 'all'}")
     print(f"{'row':18s} {'faces':>5s} {'ours ms':>9s} {'mediapipe ms':>13s} {'ratio':>6s}")
@@ -246,15 +264,8 @@ def bench_pipeline(args) -> dict:
         with FaceMesh(static_image_mode=static, max_num_faces=max_faces, refine_landmarks=refine,
                       device=args.device, num_threads=args.threads,
                       allow_software=args.allow_software, precision=args.precision) as m:
-            for _ in range(args.warmup):
-                m.process(rgb)
-            ts = []
-            for _ in range(args.iters):
-                t = time.perf_counter()
-                r = m.process(rgb)
-                ts.append(time.perf_counter() - t)
+            ours, r = _median_ms(lambda i: m.process(rgb), args.iters, args.warmup)
             faces = len(r.landmarks)
-        ours = statistics.median(ts) * 1e3
         theirs = mp_result.get(name, {}).get("ms")
         ratio = ours / theirs if theirs else float("nan")
         tt = f"{theirs:13.3f}" if theirs else f"{'-':>13s}"
@@ -291,20 +302,6 @@ print("FMN_RESULT " + json.dumps(out))
 """
 
 
-def _run_mediapipe(cmd: list, script: str, payload) -> dict:
-    if not cmd:
-        print("mediapipe 0.10.21 not found (pip install mediapipe==0.10.21 on CPython 3.11, or "
-              "tools/make_reference_venv.sh, or --mediapipe-python PATH): our figures only")
-        return {}
-    proc = subprocess.run(cmd + ["-c", script, json.dumps(payload)], capture_output=True,
-                          text=True)
-    line = [l for l in proc.stdout.splitlines() if l.startswith("FMN_RESULT ")]
-    if proc.returncode != 0 or not line:
-        print("mediapipe run failed:\n" + proc.stderr[-2000:])
-        return {}
-    return json.loads(line[-1][len("FMN_RESULT "):])
-
-
 def bench_detection(args) -> dict:
     """FaceDetection, both models, on facemesh_native and on mediapipe 0.10.21's solution."""
     import cv2
@@ -322,14 +319,7 @@ def bench_detection(args) -> dict:
         rgb = cv2.imread(os.path.join(_data_dir(), image), cv2.IMREAD_COLOR)[:, :, ::-1].copy()
         with FaceDetection(model_selection=model, device=args.device, num_threads=args.threads,
                            allow_software=args.allow_software) as fd:
-            for _ in range(args.warmup):
-                fd.process(rgb)
-            ts = []
-            for _ in range(args.iters):
-                t = time.perf_counter()
-                r = fd.process(rgb)
-                ts.append(time.perf_counter() - t)
-        ours = statistics.median(ts) * 1e3
+            ours, r = _median_ms(lambda i: fd.process(rgb), args.iters, args.warmup)
         theirs = mp_result.get(name, {}).get("ms")
         ratio = ours / theirs if theirs else float("nan")
         tt = f"{theirs:13.3f}" if theirs else f"{'-':>13s}"
@@ -382,20 +372,9 @@ def bench_tasks(args) -> dict:
     from .tasks.python.vision._bundle import default_bundle_path
 
     task = str(default_bundle_path())
-    mp_cmd = _mediapipe_python(args.mediapipe_python)
-    mp_result = {}
-    if mp_cmd:
-        payload = json.dumps([TASKS_ROWS, _data_dir(), task, args.iters, args.warmup])
-        proc = subprocess.run(mp_cmd + ["-c", _MEDIAPIPE_TASKS_SCRIPT, payload],
-                              capture_output=True, text=True)
-        line = [l for l in proc.stdout.splitlines() if l.startswith("FMN_RESULT ")]
-        if proc.returncode != 0 or not line:
-            print("mediapipe run failed:\n" + proc.stderr[-2000:])
-        else:
-            mp_result = json.loads(line[-1][len("FMN_RESULT "):])
-    else:
-        print("mediapipe 0.10.21 not found (pip install mediapipe==0.10.21 on CPython 3.11, or "
-              "tools/make_reference_venv.sh, or --mediapipe-python PATH): our figures only")
+    mp_result = _run_mediapipe(_mediapipe_python(args.mediapipe_python),
+                               _MEDIAPIPE_TASKS_SCRIPT,
+                               [TASKS_ROWS, _data_dir(), task, args.iters, args.warmup])
     print(f"machine: {cpu_name()}, {os.cpu_count()} logical CPUs; device {args.device}, "
           f"threads {args.threads or 'all'}")
     print(f"{'row':14s} {'faces':>5s} {'ours ms':>9s} {'mediapipe ms':>13s} {'ratio':>6s}")
@@ -413,14 +392,7 @@ def bench_tasks(args) -> dict:
         with vision.FaceLandmarker.create_from_options(opts) as lm:
             call = (lambda i: lm.detect(img)) if mode == "IMAGE" else \
                 (lambda i: lm.detect_for_video(img, i * 33))
-            for i in range(args.warmup):
-                call(i)
-            ts = []
-            for i in range(args.warmup, args.warmup + args.iters):
-                t = time.perf_counter()
-                r = call(i)
-                ts.append(time.perf_counter() - t)
-        ours = statistics.median(ts) * 1e3
+            ours, r = _median_ms(call, args.iters, args.warmup)
         theirs = mp_result.get(name, {}).get("ms")
         ratio = ours / theirs if theirs else float("nan")
         tt = f"{theirs:13.3f}" if theirs else f"{'-':>13s}"

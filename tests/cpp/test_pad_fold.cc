@@ -19,6 +19,7 @@
 #include "runtime/graph_plan.h"
 #include "runtime/interpreter.h"
 #include "runtime/kernel.h"
+#include "plan_testing.h"
 
 using namespace fmn;
 
@@ -26,15 +27,11 @@ namespace {
 
 constexpr size_t kMaxFolded = size_t{256} << 20;
 
-std::string model_path(const char* name) {
-  return std::string(FMN_SOURCE_DIR) + "/third_party/mediapipe/" + name;
-}
-
-int count_code(const GraphPlan& p, int32_t code) {
-  int n = 0;
-  for (const PlannedNode& node : p.nodes()) n += node.op.builtin_code == code;
-  return n;
-}
+using fmn_test::check_close;
+using fmn_test::execute;
+using fmn_test::model_path;
+using fmn_test::random_inputs;
+using fmn_test::count_op;
 
 int count_explicit(const GraphPlan& p) {
   int n = 0;
@@ -45,85 +42,6 @@ int count_explicit(const GraphPlan& p) {
 // The CPU plan: fusion, narrow residuals and pad folding, as the Interpreter builds it.
 std::unique_ptr<GraphPlan> cpu_plan(const ModelDef& m) {
   return std::unique_ptr<GraphPlan>(new GraphPlan(m, true, kMaxFolded, true, true));
-}
-
-// Runs the plan's nodes in order on batch 1, each with its own kernel over per-tensor buffers
-// (64-byte aligned), and returns the graph outputs.
-std::vector<std::vector<float>> execute(const GraphPlan& plan,
-                                        const std::vector<std::vector<float>>& inputs, bool tuned) {
-  const size_t num_tensors = plan.tensors().size();
-  std::vector<std::vector<float>> store(num_tensors);
-  std::vector<float*> data(num_tensors, nullptr);
-  auto buffer = [&](int32_t id) {
-    if (!data[id]) {
-      store[id].assign(plan.bytes(id) / sizeof(float) + 32, 0.f);
-      const uintptr_t a = reinterpret_cast<uintptr_t>(store[id].data());
-      data[id] = store[id].data() + ((64 - a % 64) % 64) / sizeof(float);
-    }
-    return data[id];
-  };
-  for (size_t i = 0; i < plan.inputs().size(); ++i)
-    std::copy(inputs[i].begin(), inputs[i].end(), buffer(plan.inputs()[i]));
-  auto view = [&](int32_t id) {
-    TensorView v = plan.view(id);
-    if (id >= 0 && !v.is_constant) v.data = buffer(id);
-    return v;
-  };
-  for (const PlannedNode& node : plan.nodes()) {
-    OpContext ctx;
-    ctx.op = &node.op;
-    ctx.op_name = node.name;
-    ctx.epilogue = node.epilogue;
-    ctx.padding = node.padding;
-    for (int32_t id : node.inputs) ctx.inputs.push_back(view(id));
-    for (int32_t id : node.outputs) ctx.outputs.push_back(view(id));
-    std::unique_ptr<Kernel> k = tuned ? create_cpu_kernel(ctx) : nullptr;
-    if (!k) k = create_reference_kernel(ctx);
-    std::vector<float> scratch(k->prepare(ctx) / sizeof(float) + 32);
-    NodeArgs args;
-    args.inputs = ctx.inputs;
-    args.outputs = ctx.outputs;
-    const uintptr_t a = reinterpret_cast<uintptr_t>(scratch.data());
-    args.scratch = scratch.data() + ((64 - a % 64) % 64) / sizeof(float);
-    k->run(args, nullptr);
-  }
-  std::vector<std::vector<float>> out;
-  for (int32_t id : plan.outputs()) {
-    const float* d = data[id];
-    out.emplace_back(d, d + plan.num_elements(id));
-  }
-  return out;
-}
-
-// |got - want| <= rel * max |want| per output tensor.
-void check_close(const std::vector<std::vector<float>>& got,
-                 const std::vector<std::vector<float>>& want, float rel, const std::string& what) {
-  CHECK(got.size() == want.size());
-  for (size_t t = 0; t < got.size() && t < want.size(); ++t) {
-    CHECK(got[t].size() == want[t].size());
-    float max_abs = 0.f, worst = 0.f;
-    for (float v : want[t]) max_abs = std::max(max_abs, std::fabs(v));
-    CHECK(max_abs > 0.f);  // an all-zero output would make the comparison vacuous
-    for (size_t i = 0; i < got[t].size() && i < want[t].size(); ++i) {
-      const float d = std::fabs(got[t][i] - want[t][i]);
-      if (!(d <= worst)) worst = std::isnan(d) ? INFINITY : d;
-    }
-    if (!(worst <= rel * max_abs))
-      fmn_test::fail(__FILE__, __LINE__,
-                     what + ": output " + std::to_string(t) + " max err " + std::to_string(worst) +
-                         " vs max |want| " + std::to_string(max_abs));
-  }
-}
-
-std::vector<std::vector<float>> random_inputs(const GraphPlan& plan, uint32_t seed) {
-  std::mt19937 rng(seed);
-  std::uniform_real_distribution<float> u(-1.f, 1.f);
-  std::vector<std::vector<float>> in;
-  for (int32_t id : plan.inputs()) {
-    in.emplace_back(static_cast<size_t>(plan.num_elements(id)));
-    for (float& v : in.back()) v = u(rng);
-  }
-  return in;
 }
 
 std::vector<std::vector<float>> run_interpreter(const ModelDef& m, bool fuse, int threads,
@@ -249,10 +167,10 @@ void check_case(const PadCase& pc, bool expect_fold, const std::string& what) {
   const GraphPlan unfused(m, false);
   const GraphPlan fused_no_fold(m, true, kMaxFolded, true, false);
   const int32_t pad_code = pc.v2 ? builtin::kPadv2 : builtin::kPad;
-  CHECK(count_code(unfused, pad_code) == 1);
-  CHECK(count_code(fused_no_fold, pad_code) == 1);
+  CHECK(count_op(unfused, pad_code) == 1);
+  CHECK(count_op(fused_no_fold, pad_code) == 1);
   CHECK(count_explicit(fused_no_fold) == 0);
-  const int left = count_code(*folded, pad_code);
+  const int left = count_op(*folded, pad_code);
   if (left != (expect_fold ? 0 : 1) || count_explicit(*folded) != (expect_fold ? 1 : 0))
     fmn_test::fail(__FILE__, __LINE__,
                    what + ": expected the PAD " + (expect_fold ? "folded" : "kept") + ", " +
@@ -345,7 +263,7 @@ TEST(no_fold_batch_pad) {
   std::copy(pads, pads + 8, pc.pads);
   // Batch 2 out of a batch-1 input: plan-level check only (the interpreter runs batch 1).
   const ModelDef m = pad_model(pc);
-  CHECK(count_code(*cpu_plan(m), builtin::kPad) == 1);
+  CHECK(count_op(*cpu_plan(m), builtin::kPad) == 1);
   CHECK(count_explicit(*cpu_plan(m)) == 0);
 }
 
@@ -372,8 +290,8 @@ void check_model(const char* file, bool expect_all_folded) {
   const GraphPlan no_fold(model, true, kMaxFolded, true, false);
   const GraphPlan unfused(model, false);
   const std::string name(file);
-  const int before = count_code(no_fold, builtin::kPad);
-  const int after = count_code(*folded, builtin::kPad);
+  const int before = count_op(no_fold, builtin::kPad);
+  const int after = count_op(*folded, builtin::kPad);
   std::printf("%s: %d PADs in the fused plan without fold_pads, %d with; %d explicit convs\n", file,
               before, after, count_explicit(*folded));
   CHECK(before - after == count_explicit(*folded));

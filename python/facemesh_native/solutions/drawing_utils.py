@@ -86,8 +86,9 @@ def _has_value(landmark, name: str) -> bool:
     return getattr(landmark, name, None) is not None
 
 
-def _landmark_points(landmark_list) -> List[Optional[Tuple[float, float]]]:
-    """Normalised (x, y) per landmark, None for one hidden by visibility/presence < 0.5.
+def _landmark_points(landmark_list) -> List[Optional[Tuple[float, float, float]]]:
+    """Normalised (x, y, z) per landmark (z 0 where there is none), None for one hidden by
+    visibility/presence < 0.5.
 
     Accepts an object with a `.landmark` sequence (mediapipe's NormalizedLandmarkList or
     facemesh_native's), a plain sequence of landmark objects, or an array-like (N, 2|3)
@@ -98,7 +99,9 @@ def _landmark_points(landmark_list) -> List[Optional[Tuple[float, float]]]:
         arr = np.asarray(landmark_list, dtype=np.float64)
         if arr.ndim != 2 or arr.shape[1] not in (2, 3):
             raise ValueError(f"a landmark array must have shape (N, 2) or (N, 3), got {arr.shape}")
-        return [(float(x), float(y)) for x, y in arr[:, :2].tolist()]
+        if arr.shape[1] == 2:
+            arr = np.concatenate([arr, np.zeros((len(arr), 1))], axis=1)
+        return [(x, y, z) for x, y, z in arr.tolist()]
     landmarks = landmark_list.landmark if hasattr(landmark_list, "landmark") else landmark_list
     points = []
     for lm in landmarks:
@@ -106,8 +109,16 @@ def _landmark_points(landmark_list) -> List[Optional[Tuple[float, float]]]:
                 (_has_value(lm, "presence") and lm.presence < _PRESENCE_THRESHOLD)):
             points.append(None)
         else:
-            points.append((float(lm.x), float(lm.y)))
+            points.append((float(lm.x), float(lm.y), float(getattr(lm, "z", 0.0))))
     return points
+
+
+def _check_connection(start: int, end: int, num_landmarks: int) -> None:
+    """mediapipe's ValueError for a connection naming an index outside the landmark list
+    (raised when the drawing reaches it, as mediapipe does)."""
+    if not (0 <= start < num_landmarks and 0 <= end < num_landmarks):
+        raise ValueError(f"Landmark index is out of range. Invalid connection "
+                         f"from landmark #{start} to landmark #{end}.")
 
 
 def _check_image(image) -> Tuple[int, int]:
@@ -170,12 +181,9 @@ def draw_landmarks(
             if px is not None:
                 pixels[idx] = px
     if connections and connection_drawing_spec is not None:
-        n = len(points)
         for connection in connections:
             start, end = connection[0], connection[1]
-            if not (0 <= start < n and 0 <= end < n):
-                raise ValueError(f"Landmark index is out of range. Invalid connection "
-                                 f"from landmark #{start} to landmark #{end}.")
+            _check_connection(start, end, len(points))
             if start in pixels and end in pixels:
                 spec = _spec_for(connection_drawing_spec, connection)
                 cv2.line(image, pixels[start], pixels[end], spec.color, spec.thickness)
@@ -276,7 +284,7 @@ def plot_landmarks(landmark_list, connections: Optional[Iterable[Tuple[int, int]
     except ImportError as err:
         raise ImportError("plot_landmarks plots with matplotlib, which is not installed: "
                           "pip install matplotlib") from err
-    points = _landmark_points_3d(landmark_list)
+    points = _landmark_points(landmark_list)
     plt.figure(figsize=(10, 10))
     ax = plt.axes(projection="3d")
     ax.view_init(elev=elevation, azim=azimuth)
@@ -290,31 +298,12 @@ def plot_landmarks(landmark_list, connections: Optional[Iterable[Tuple[int, int]
                      linewidth=landmark_drawing_spec.thickness)
         plotted[idx] = (-z, x, -y)
     if connections:
-        n = len(points)
         for connection in connections:
             start, end = connection[0], connection[1]
-            if not (0 <= start < n and 0 <= end < n):
-                raise ValueError(f"Landmark index is out of range. Invalid connection "
-                                 f"from landmark #{start} to landmark #{end}.")
+            _check_connection(start, end, len(points))
             if start in plotted and end in plotted:
                 a, b = plotted[start], plotted[end]
                 ax.plot3D(xs=[a[0], b[0]], ys=[a[1], b[1]], zs=[a[2], b[2]],
                           color=_normalize_color(connection_drawing_spec.color[::-1]),
                           linewidth=connection_drawing_spec.thickness)
     plt.show()
-
-
-def _landmark_points_3d(landmark_list) -> List[Optional[Tuple[float, float, float]]]:
-    """(x, y, z) per landmark (z 0 for 2-D arrays), None where visibility/presence < 0.5."""
-    if isinstance(landmark_list, np.ndarray) or (
-            not hasattr(landmark_list, "landmark") and hasattr(landmark_list, "__array__")):
-        arr = np.asarray(landmark_list, dtype=np.float64)
-        if arr.ndim != 2 or arr.shape[1] not in (2, 3):
-            raise ValueError(f"a landmark array must have shape (N, 2) or (N, 3), got {arr.shape}")
-        if arr.shape[1] == 2:
-            arr = np.concatenate([arr, np.zeros((len(arr), 1))], axis=1)
-        return [tuple(map(float, p)) for p in arr.tolist()]
-    flat = _landmark_points(landmark_list)
-    landmarks = landmark_list.landmark if hasattr(landmark_list, "landmark") else landmark_list
-    return [None if p is None else (p[0], p[1], float(getattr(lm, "z", 0.0)))
-            for p, lm in zip(flat, landmarks)]

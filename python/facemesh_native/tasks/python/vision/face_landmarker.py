@@ -199,21 +199,17 @@ class FaceLandmarker:
                 graph_path=str(graphs_dir() / "face_landmarker.pbtxt"),
                 models_dir=self._bundle.folder)
 
-        from ...._devices import (fallback_reason, parse_device, self_test_model,  # noqa: PLC0415
+        from ...._devices import (fallback_reason, parse_device, self_test_models,  # noqa: PLC0415
                                   warn_fallback)
         self.self_test = None
         try:
             if choice.device != "cpu" and parse_device(device) == "auto":
                 try:   # every model of the bundle on the GPU against the CPU, then one frame
                     self.self_test = {}
-                    for member in ("face_detector", "face_landmarks_detector", "face_blendshapes"):
-                        source = os.path.join(self._bundle.folder, member + ".tflite")
-                        r = self_test_model(_core.GlModel(source, choice.device,
-                                                          bool(allow_software), 1, fp16=False),
-                                            source)
-                        self.self_test[member] = r
-                        if not r["passed"]:
-                            raise RuntimeError(f"{member}: {r['reason']}")
+                    self_test_models(
+                        {m: os.path.join(self._bundle.folder, m + ".tflite")
+                         for m in ("face_detector", "face_landmarks_detector", "face_blendshapes")},
+                        choice.device, allow_software, results=self.self_test)
                     self._impl = build(choice.device)
                     self._impl.process(np.zeros((64, 64, 3), np.uint8), 0, 0)
                     self._impl.reset()
