@@ -1,6 +1,6 @@
 // Python bindings of the OpenGL ES compute backend: _core.GlModel and _core.probe_gl().
 // Type conversion, GIL release and GL-context thread hand-over only; the work is in
-// ops/gl/gl_executor.h and ops/gl/gl_probe.h. The module calls register_gl_bindings(m).
+// executors/gl_executor.h and ops/gl/gl_probe.h. The module calls register_gl_bindings(m).
 //
 // GlModel(path, device="gl", allow_software=False, max_batch=1, fp16=False)
 //   fp16: activations between ops and conv filters stored as half floats on the GPU
@@ -25,10 +25,10 @@
 #include <vector>
 
 #include "model/tflite_model.h"
-#include "ops/gl/gl_executor.h"
+#include "executors/gl_executor.h"
 #include "ops/gl/gl_probe.h"
 #include "python/convert.h"
-#include "runtime/interpreter.h"
+#include "executors/interpreter.h"
 
 namespace py = pybind11;
 

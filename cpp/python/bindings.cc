@@ -12,13 +12,14 @@
 #include <string>
 #include <vector>
 
+#include "ops/cpu/cpu_backend.h"
 #include "python/bind_image.h"
 #include "python/convert.h"
 #include "graph/face_detection.h"
 #include "graph/face_mesh.h"
 #include "graph/graph_config.h"
 #include "model/tflite_model.h"
-#include "runtime/interpreter.h"
+#include "executors/interpreter.h"
 #include "runtime/kernel.h"
 #include "runtime/thread_pool.h"
 

@@ -14,7 +14,7 @@
 
 #include "graph/calculator.h"
 #include "model/tflite_model.h"
-#include "runtime/interpreter.h"
+#include "executors/interpreter.h"
 
 namespace fmn {
 namespace pyconv {

@@ -1,6 +1,6 @@
 #include "runtime/graph_plan.h"
 
-#include "ops/reference/reference_ops.h"
+#include "runtime/conv_geometry.h"
 
 #include <algorithm>
 #include <cmath>
@@ -82,9 +82,10 @@ void GraphPlan::index(std::vector<int>* producer) const {
   }
 }
 
-GraphPlan::GraphPlan(const ModelDef& model, bool fuse, size_t max_folded_bytes,
-                     bool narrow_residuals, bool fold_pads)
+GraphPlan::GraphPlan(const ModelDef& model, KernelFactory fold_kernels, bool fuse,
+                     size_t max_folded_bytes, bool narrow_residuals, bool fold_pads)
     : tensors_(model.tensors), inputs_(model.inputs), outputs_(model.outputs) {
+  if (!fold_kernels) throw ModelError("GraphPlan: no kernels to fold constants with");
   const size_t num_tensors = tensors_.size();
   auto check_id = [&](int32_t id, const char* what) {
     if (id < 0 || static_cast<size_t>(id) >= num_tensors)
@@ -155,7 +156,8 @@ GraphPlan::GraphPlan(const ModelDef& model, bool fuse, size_t max_folded_bytes,
       add_constant(static_cast<size_t>(id), nullptr, bytes(id));
       ctx.outputs.push_back(view(id));
     }
-    std::unique_ptr<Kernel> k = create_reference_kernel(ctx);
+    std::unique_ptr<Kernel> k = fold_kernels(ctx);
+    if (!k) throw ModelError(node.name + ": no kernel to fold this constant expression");
     std::vector<uint8_t> scratch(k->prepare(ctx) + kAlign);
     NodeArgs a;
     a.inputs = ctx.inputs;
@@ -246,20 +248,20 @@ void GraphPlan::fold_spatial_pads() {
     {
       const int kh = tensors_[w].shape[1], kw = tensors_[w].shape[2];
       int before = 0;
-      out_h = ref::conv_output_size(o.padding, ys[1], kh, o.stride_h, o.dilation_h, &before);
+      out_h = conv_output_size(o.padding, ys[1], kh, o.stride_h, o.dilation_h, &before);
       int total = std::max((out_h - 1) * o.stride_h + (kh - 1) * o.dilation_h + 1 - ys[1], 0);
       cp.top = static_cast<int>(pads[2]) + (o.padding == Padding::kSame ? before : 0);
       cp.bottom = static_cast<int>(pads[3]) + (o.padding == Padding::kSame ? total - before : 0);
-      out_w = ref::conv_output_size(o.padding, ys[2], kw, o.stride_w, o.dilation_w, &before);
+      out_w = conv_output_size(o.padding, ys[2], kw, o.stride_w, o.dilation_w, &before);
       total = std::max((out_w - 1) * o.stride_w + (kw - 1) * o.dilation_w + 1 - ys[2], 0);
       cp.left = static_cast<int>(pads[4]) + (o.padding == Padding::kSame ? before : 0);
       cp.right = static_cast<int>(pads[5]) + (o.padding == Padding::kSame ? total - before : 0);
       // The explicit form must give the same output size.
       int unused = 0;
       const std::vector<int32_t>& xs = tensors_[x].shape;
-      if (ref::conv_output_size_explicit(xs[1], cp.top, cp.bottom, kh, o.stride_h, o.dilation_h, &unused) !=
+      if (conv_output_size_explicit(xs[1], cp.top, cp.bottom, kh, o.stride_h, o.dilation_h, &unused) !=
               out_h ||
-          ref::conv_output_size_explicit(xs[2], cp.left, cp.right, kw, o.stride_w, o.dilation_w, &unused) !=
+          conv_output_size_explicit(xs[2], cp.left, cp.right, kw, o.stride_w, o.dilation_w, &unused) !=
               out_w)
         continue;
     }

@@ -5,7 +5,8 @@
 //   - checks every tensor index of the graph and of every operator;
 //   - copies constant buffers into 64-byte aligned storage it owns;
 //   - folds every operator whose inputs are all constant (float16 DEQUANTIZE and DENSIFY of a
-//     sparse constant among them) by running its reference kernel once, so the folded tensor
+//     sparse constant among them) by running the kernel `fold_kernels` gives it once (the
+//     executors pass create_reference_kernel: the plan itself depends on no backend), so the folded tensor
 //     becomes a constant; a sparse constant may only be read by DENSIFY (else ModelError);
 //   - checks that every activation is written exactly once, before it is read, and that every
 //     graph output is produced;
@@ -47,8 +48,9 @@ struct PlannedNode {
 class GraphPlan {
  public:
   // max_folded_bytes bounds the memory a folded constant expression may take.
-  GraphPlan(const ModelDef& model, bool fuse, size_t max_folded_bytes = size_t{256} << 20,
-            bool narrow_residuals = false, bool fold_pads = false);
+  GraphPlan(const ModelDef& model, KernelFactory fold_kernels, bool fuse,
+            size_t max_folded_bytes = size_t{256} << 20, bool narrow_residuals = false,
+            bool fold_pads = false);
   GraphPlan(const GraphPlan&) = delete;
   GraphPlan& operator=(const GraphPlan&) = delete;
 

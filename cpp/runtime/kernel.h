@@ -1,4 +1,6 @@
-// The kernel interface every backend implements (reference, tuned CPU, later GL and CUDA).
+// The kernel interface every backend implements (reference, tuned CPU, GL, CUDA). This is the
+// bottom of the engine with the plan (graph_plan.h): it includes no backend; each backend's
+// factory is declared in its own folder (ops/reference/reference_kernels.h, ops/cpu/cpu_backend.h).
 //
 // Life cycle, decided once at model load:
 //   1. The interpreter infers every tensor's shape and builds one OpContext per node.
@@ -112,16 +114,6 @@ class Kernel {
 };
 
 using KernelFactory = std::unique_ptr<Kernel> (*)(const OpContext& ctx);
-
-// The reference backend: plain, obviously-correct kernels for every supported op. Throws
-// ModelError for an op or an operand shape it does not support (naming both).
-std::unique_ptr<Kernel> create_reference_kernel(const OpContext& ctx);
-
-// The tuned CPU backend: returns nullptr for nodes it does not cover.
-std::unique_ptr<Kernel> create_cpu_kernel(const OpContext& ctx);
-// The instruction-set level the tuned CPU kernels use on this machine ("cpu.avx512",
-// "cpu.avx2", "cpu.generic"; FMN_CPU_ISA may lower it).
-const char* cpu_kernels_impl_name();
 
 // Clamp bounds for a fused activation; false for one that is not a clamp (TANH, SIGN_BIT).
 bool activation_bounds(Activation act, float* lo, float* hi);

@@ -10,8 +10,10 @@
 #include <string>
 #include <vector>
 
+#include "ops/reference/reference_kernels.h"
+#include "ops/cpu/cpu_backend.h"
 #include "runtime/graph_plan.h"
-#include "runtime/interpreter.h"
+#include "executors/interpreter.h"
 #include "runtime/kernel.h"
 #include "testing.h"
 

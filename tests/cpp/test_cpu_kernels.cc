@@ -4,6 +4,8 @@
 // a pool and with a 2-thread pool. Tolerance: 1e-5 of max |reference| (plus 1e-6 absolute).
 // Also checks that the tuned kernels write every output element and nothing past the output.
 #define FMN_TEST_MAIN
+#include "ops/reference/reference_kernels.h"
+#include "ops/cpu/cpu_backend.h"
 #include "testing.h"
 
 #include <algorithm>

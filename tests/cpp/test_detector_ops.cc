@@ -4,6 +4,7 @@
 // face_detection_full_range_sparse.tflite: every DENSIFY and its DEQUANTIZE is folded, the
 // convolutions see dense float32 constants and get tuned CPU kernels.
 #define FMN_TEST_MAIN
+#include "ops/reference/reference_kernels.h"
 #include "testing.h"
 
 #include <cmath>
@@ -14,7 +15,7 @@
 
 #include "model/tflite_model.h"
 #include "runtime/graph_plan.h"
-#include "runtime/interpreter.h"
+#include "executors/interpreter.h"
 #include "runtime/kernel.h"
 
 using namespace fmn;
@@ -318,7 +319,7 @@ std::string full_range_path() {
 
 TEST(full_range_plan_folds_sparse_weights) {
   const ModelDef model = load_tflite_file(full_range_path());
-  const GraphPlan plan(model, true);
+  const GraphPlan plan(model, create_reference_kernel, true);
   int densify = 0, dequantize = 0, conv = 0, resize = 0, d2s = 0;
   for (const PlannedNode& n : plan.nodes()) {
     densify += n.op.builtin_code == builtin::kDensify;
@@ -382,11 +383,11 @@ TEST(sparse_tensor_read_by_other_ops_is_rejected) {
     if (op.builtin_code == builtin::kDensify && op.inputs[0] == 14) densified = op.outputs[0];
   for (OperatorDef& op : model.operators)
     if (op.builtin_code == builtin::kDequantize && op.inputs[0] == densified) op.inputs[0] = 14;
-  CHECK(contains(error_of([&] { GraphPlan p(model, true); }),
+  CHECK(contains(error_of([&] { GraphPlan p(model, create_reference_kernel, true); }),
                  "tensor 'model_1/model/conv2d_1/Conv2D_dequantize' is sparse; DEQUANTIZE reads it as input 0 "
                  "but only DENSIFY can"));
   // A sparse graph output.
   ModelDef m2 = load_tflite_file(full_range_path());
   m2.outputs.push_back(14);
-  CHECK(contains(error_of([&] { GraphPlan p(m2, true); }), "is a sparse constant"));
+  CHECK(contains(error_of([&] { GraphPlan p(m2, create_reference_kernel, true); }), "is a sparse constant"));
 }

@@ -25,10 +25,10 @@
 #include <vector>
 
 #include "model/tflite_model.h"
-#include "ops/gl/gl_executor.h"
+#include "executors/gl_executor.h"
 #include "ops/gl/gl_probe.h"
 #include "ops/gl/kernels/gl_kernels.h"
-#include "runtime/interpreter.h"
+#include "executors/interpreter.h"
 #include "gl_test_util.h"
 
 using namespace fmn;

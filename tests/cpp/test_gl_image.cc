@@ -21,7 +21,7 @@
 #include <vector>
 
 #include "model/tflite_model.h"
-#include "ops/gl/gl_executor.h"
+#include "executors/gl_executor.h"
 #include "ops/gl/gl_image.h"
 #include "ops/gl/gl_probe.h"
 #include "util/image_to_tensor.h"

@@ -15,9 +15,9 @@
 #include <vector>
 
 #include "model/tflite_model.h"
-#include "ops/gl/gl_executor.h"
+#include "executors/gl_executor.h"
 #include "ops/gl/gl_probe.h"
-#include "runtime/interpreter.h"
+#include "executors/interpreter.h"
 #include "gl_test_util.h"
 
 using namespace fmn;

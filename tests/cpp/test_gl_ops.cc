@@ -6,6 +6,7 @@
 // Without a usable GL device (not even llvmpipe) the tests print SKIP and pass, unless
 // FMN_TEST_REQUIRE_GL=1, which makes them fail.
 #define FMN_TEST_MAIN
+#include "ops/reference/reference_kernels.h"
 #include "testing.h"
 
 #include <algorithm>
@@ -19,7 +20,7 @@
 #include <vector>
 
 #include "model/tflite_model.h"
-#include "ops/gl/gl_executor.h"
+#include "executors/gl_executor.h"
 #include "ops/gl/gl_probe.h"
 #include "ops/gl/kernels/gl_kernels.h"
 #include "ops/reference/reference_ops.h"

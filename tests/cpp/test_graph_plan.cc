@@ -17,7 +17,7 @@
 
 #include "model/tflite_model.h"
 #include "runtime/graph_plan.h"
-#include "runtime/interpreter.h"
+#include "executors/interpreter.h"
 #include "runtime/kernel.h"
 #include "plan_testing.h"
 
@@ -38,10 +38,10 @@ int count_narrow(const fmn::GraphPlan& p) {
 
 void check_model(const char* file, bool expect_no_pads) {
   const fmn::ModelDef model = fmn::load_tflite_file(model_path(file));
-  const fmn::GraphPlan wide(model, true);
-  const fmn::GraphPlan wide_again(model, true, size_t{256} << 20, false);
-  const fmn::GraphPlan narrow(model, true, size_t{256} << 20, true);
-  const fmn::GraphPlan unfused_narrow(model, false, size_t{256} << 20, true);
+  const fmn::GraphPlan wide(model, fmn::create_reference_kernel, true);
+  const fmn::GraphPlan wide_again(model, fmn::create_reference_kernel, true, size_t{256} << 20, false);
+  const fmn::GraphPlan narrow(model, fmn::create_reference_kernel, true, size_t{256} << 20, true);
+  const fmn::GraphPlan unfused_narrow(model, fmn::create_reference_kernel, false, size_t{256} << 20, true);
   const std::string name(file);
 
   // Without the option (or without fusion) the plan is the one from before.

@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "model/tflite_model.h"
-#include "runtime/interpreter.h"
+#include "executors/interpreter.h"
 #include "testing.h"
 
 using namespace fmn;

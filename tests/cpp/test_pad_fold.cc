@@ -4,6 +4,7 @@
 // reader, a graph output) and on every bundled model: the folded plan, run by the tuned and
 // by the reference kernels, and the CPU Interpreter match the unfused plan (fuse = false).
 #define FMN_TEST_MAIN
+#include "ops/reference/reference_kernels.h"
 #include "testing.h"
 
 #include <algorithm>
@@ -17,7 +18,7 @@
 
 #include "model/tflite_model.h"
 #include "runtime/graph_plan.h"
-#include "runtime/interpreter.h"
+#include "executors/interpreter.h"
 #include "runtime/kernel.h"
 #include "plan_testing.h"
 
@@ -41,7 +42,7 @@ int count_explicit(const GraphPlan& p) {
 
 // The CPU plan: fusion, narrow residuals and pad folding, as the Interpreter builds it.
 std::unique_ptr<GraphPlan> cpu_plan(const ModelDef& m) {
-  return std::unique_ptr<GraphPlan>(new GraphPlan(m, true, kMaxFolded, true, true));
+  return std::unique_ptr<GraphPlan>(new GraphPlan(m, create_reference_kernel, true, kMaxFolded, true, true));
 }
 
 std::vector<std::vector<float>> run_interpreter(const ModelDef& m, bool fuse, int threads,
@@ -164,8 +165,8 @@ ModelDef pad_model(const PadCase& pc) {
 void check_case(const PadCase& pc, bool expect_fold, const std::string& what) {
   const ModelDef m = pad_model(pc);
   const std::unique_ptr<GraphPlan> folded = cpu_plan(m);
-  const GraphPlan unfused(m, false);
-  const GraphPlan fused_no_fold(m, true, kMaxFolded, true, false);
+  const GraphPlan unfused(m, create_reference_kernel, false);
+  const GraphPlan fused_no_fold(m, create_reference_kernel, true, kMaxFolded, true, false);
   const int32_t pad_code = pc.v2 ? builtin::kPadv2 : builtin::kPad;
   CHECK(count_op(unfused, pad_code) == 1);
   CHECK(count_op(fused_no_fold, pad_code) == 1);
@@ -287,8 +288,8 @@ namespace {
 void check_model(const char* file, bool expect_all_folded) {
   const ModelDef model = load_tflite_file(model_path(file));
   const std::unique_ptr<GraphPlan> folded = cpu_plan(model);
-  const GraphPlan no_fold(model, true, kMaxFolded, true, false);
-  const GraphPlan unfused(model, false);
+  const GraphPlan no_fold(model, create_reference_kernel, true, kMaxFolded, true, false);
+  const GraphPlan unfused(model, create_reference_kernel, false);
   const std::string name(file);
   const int before = count_op(no_fold, builtin::kPad);
   const int after = count_op(*folded, builtin::kPad);

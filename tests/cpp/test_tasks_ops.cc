@@ -3,6 +3,7 @@
 // model's own shapes and random ones; and their preparation's checks (missing inputs, wrong
 // types, ranks, non-constant axes/perms, bad output shapes) raise ModelError.
 #define FMN_TEST_MAIN
+#include "ops/reference/reference_kernels.h"
 #include "testing.h"
 
 #include <cmath>

@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "model/tflite_model.h"
-#include "runtime/interpreter.h"
+#include "executors/interpreter.h"
 #include "tflite_slots.h"
 
 extern "C" size_t LLVMFuzzerMutate(uint8_t* data, size_t size, size_t max_size);

@@ -14,8 +14,8 @@
 #include "graph/calculator.h"
 #include "model/tflite_model.h"
 #include "ops/gl/gl_context.h"
-#include "ops/gl/gl_executor.h"
-#include "runtime/interpreter.h"
+#include "executors/gl_executor.h"
+#include "executors/interpreter.h"
 
 namespace fmn {
 namespace {
@@ -30,16 +30,11 @@ class Inference : public Calculator {
                                  ? model_
                                  : s.models_dir + "/" + model_ + ".tflite";
     max_batch_ = std::max<int64_t>(1, static_cast<int64_t>(side_number(cc, "MAX_BATCH", 1)));
-    const std::vector<TensorInfo>* ins = nullptr;
-    const std::vector<TensorInfo>* outs = nullptr;
     if (s.device == "cpu") {
       InterpreterOptions o;
       o.num_threads = std::max(1, s.num_threads);
       o.pool = s.pool;
-      interp_.reset(new Interpreter(load_tflite_file(path), o));
-      ins = &interp_->inputs();
-      outs = &interp_->outputs();
-      s.report["inference." + model_] = "cpu";
+      exec_.reset(new Interpreter(load_tflite_file(path), o));
     } else if (s.device == "gl") {
       if (!s.gl_context) throw GraphError(cc.node().name + ": device 'gl' without a GL context");
       gl_ = s.gl_context;
@@ -47,19 +42,19 @@ class Inference : public Calculator {
       try {
         gl::GlExecutorOptions o;
         o.fp16_storage = s.gl_fp16;
-        gl_exec_.reset(new gl::GlExecutor(load_tflite_file(path), gl_.get(), static_cast<int>(max_batch_), o));
+        gl_exec_ = new gl::GlExecutor(load_tflite_file(path), gl_.get(), static_cast<int>(max_batch_), o);
+        exec_.reset(gl_exec_);
       } catch (...) {
         gl_->release_current();
         throw;
       }
       gl_->release_current();
-      ins = &gl_exec_->inputs();
-      outs = &gl_exec_->outputs();
-      s.report["inference." + model_] =
-          std::string(s.gl_fp16 ? "gl fp16 (" : "gl (") + gl_exec_->device_name() + ")";
     } else {
       throw GraphError(cc.node().name + ": unknown device '" + s.device + "'");
     }
+    s.report["inference." + model_] = exec_->device();
+    const std::vector<TensorInfo>* ins = &exec_->inputs();
+    const std::vector<TensorInfo>* outs = &exec_->outputs();
     if (ins->size() != 1) throw GraphError(model_ + ": expected one input tensor");
     in_elems_ = (*ins)[0].num_elements();
     for (const TensorInfo& t : *outs) out_elems_.push_back(t.num_elements());
@@ -70,7 +65,7 @@ class Inference : public Calculator {
     if (gl_exec_) {
       try {
         gl_->make_current();
-        gl_exec_.reset();
+        exec_.reset();
         gl_->release_current();
       } catch (...) {
         // The context could not be made current: its objects go with the context.
@@ -98,20 +93,18 @@ class Inference : public Calculator {
         out.tensors[j].resize(static_cast<size_t>(capacity * out_elems_[j]));
       out_ptrs_[j] = out.tensors[j].data();
     }
-    if (interp_) {
-      const float* in_ptr = in.tensors[0].data();
-      interp_->run(in.batch, &in_ptr, out_ptrs_.data());
+    const float* in_ptr = in.on_gpu ? nullptr : in.tensors[0].data();
+    if (!gl_exec_) {
+      exec_->run(in.batch, &in_ptr, out_ptrs_.data());
       return;
     }
-    gl_->make_current();
+    gl_->make_current();  // released after the run: the graph may move between threads
     try {
-      if (in.on_gpu) {
+      if (in.on_gpu)
         gl_exec_->run_from_buffer(in.batch, in.gl_buffer, static_cast<size_t>(in.gl_offset_bytes),
                                   out_ptrs_.data());
-      } else {
-        const float* in_ptr = in.tensors[0].data();
+      else
         gl_exec_->run(in.batch, &in_ptr, out_ptrs_.data());
-      }
     } catch (...) {
       gl_->release_current();
       throw;
@@ -121,9 +114,9 @@ class Inference : public Calculator {
 
  private:
   std::string model_;
-  std::unique_ptr<Interpreter> interp_;
+  std::unique_ptr<Executor> exec_;
   std::shared_ptr<gl::GlContext> gl_;
-  std::unique_ptr<gl::GlExecutor> gl_exec_;
+  gl::GlExecutor* gl_exec_ = nullptr;  // exec_ on device "gl" (GPU-resident inputs)
   int64_t max_batch_ = 1, in_elems_ = 0;
   std::vector<int64_t> out_elems_;
   std::vector<float*> out_ptrs_;

@@ -1,4 +1,4 @@
-// The tuned CPU backend: create_cpu_kernel() (runtime/kernel.h).
+// The tuned CPU backend: create_cpu_kernel() (ops/cpu/cpu_backend.h).
 //
 // Covers CONV_2D and DEPTHWISE_CONV_2D (depth multiplier 1) on float32 NHWC with every fused
 // Epilogue, plus MAX_POOL_2D and channel PAD; returns nullptr for anything else so the
@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "ops/cpu/cpu_backend.h"
 #include "ops/cpu/cpu_kernels.h"
 #include "ops/cpu/cpu_simple_ops.h"
 #include "ops/cpu/cpu_tensor_ops.h"

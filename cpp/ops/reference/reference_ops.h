@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "runtime/conv_geometry.h"
 #include "runtime/kernel.h"
 
 namespace fmn {
@@ -21,12 +22,9 @@ struct Conv2DParams {
   float act_lo, act_hi;
 };
 
-// TFLite's padding rule. Returns the output size and writes the padding before.
-int conv_output_size(Padding padding, int in, int kernel, int stride, int dilation, int* pad_before);
-// Explicit padding (a folded PAD, runtime/kernel.h ConvPadding): VALID over before + in +
-// after; writes pad_before = before. 0 when the padded input is shorter than the kernel.
-int conv_output_size_explicit(int in, int before, int after, int kernel, int stride, int dilation,
-                              int* pad_before);
+// Output sizes of a conv / pool window (runtime/conv_geometry.h), shared with the plan.
+using fmn::conv_output_size;
+using fmn::conv_output_size_explicit;
 
 // in [n, ih, iw, ic], filter [oc, kh, kw, ic], bias [oc] or null, out [n, oh, ow, oc].
 void conv2d(const float* in, int n, int ih, int iw, int ic, const float* filter, int oc, int kh,

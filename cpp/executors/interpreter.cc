@@ -1,4 +1,4 @@
-#include "runtime/interpreter.h"
+#include "executors/interpreter.h"
 
 #include <algorithm>
 #include <chrono>
@@ -8,6 +8,8 @@
 #include <numeric>
 #include <sstream>
 
+#include "ops/cpu/cpu_backend.h"
+#include "ops/reference/reference_kernels.h"
 #include "ops/reference/reference_ops.h"
 #include "runtime/graph_plan.h"
 
@@ -81,7 +83,7 @@ const TensorInfo& Interpreter::tensor_info(const std::string& name) const {
 
 void Interpreter::build_plan(ModelDef model) {
   // Validation, constants, folding and fusion: shared with the GPU backends (graph_plan.h).
-  plan_.reset(new GraphPlan(model, options_.fuse, kMaxArenaBytes, /*narrow_residuals=*/true,
+  plan_.reset(new GraphPlan(model, create_reference_kernel, options_.fuse, kMaxArenaBytes, /*narrow_residuals=*/true,
                             options_.fold_pads));
   model.buffers.clear();
   model.buffers.shrink_to_fit();

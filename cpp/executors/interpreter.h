@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "model/tflite_model.h"
+#include "runtime/executor.h"
 #include "runtime/kernel.h"
 #include "runtime/thread_pool.h"
 
@@ -40,34 +41,16 @@ struct InterpreterOptions {
   bool fold_pads = true;      // with fuse: spatial zero PADs fold into their conv (GraphPlan)
 };
 
-struct TensorInfo {
-  std::string name;
-  std::vector<int32_t> shape;  // batch-1 shape as the model defines it
-  TensorType type = TensorType::kFloat32;
-  int64_t num_elements() const {
-    int64_t n = 1;
-    for (int32_t d : shape) n *= d;
-    return n;
-  }
-};
-
-struct NodeInfo {
-  std::string op;                    // "CONV_2D", a custom op's name; fused: "CONV_2D+ADD+PRELU"
-  std::vector<std::string> inputs;   // tensor names
-  std::vector<std::string> outputs;
-  std::string impl;                  // the kernel that runs it: "reference", "cpu.avx512", ...
-};
-
-class Interpreter {
+class Interpreter : public Executor {
  public:
   Interpreter(ModelDef model, const InterpreterOptions& options);
-  ~Interpreter();
+  ~Interpreter() override;
   Interpreter(const Interpreter&) = delete;
   Interpreter& operator=(const Interpreter&) = delete;
 
-  const std::vector<TensorInfo>& inputs() const { return input_info_; }
-  const std::vector<TensorInfo>& outputs() const { return output_info_; }
-  const std::vector<NodeInfo>& nodes() const { return node_info_; }
+  const std::vector<TensorInfo>& inputs() const override { return input_info_; }
+  const std::vector<TensorInfo>& outputs() const override { return output_info_; }
+  const std::vector<NodeInfo>& nodes() const override { return node_info_; }
   int num_threads() const { return options_.num_threads; }
   // Bytes held: constants (weights after dequantization) and activation arenas.
   size_t constant_bytes() const;
@@ -75,7 +58,8 @@ class Interpreter {
 
   // inputs[i] holds batch * inputs()[i].num_elements() floats, outputs[j] likewise.
   // Calls from several threads are serialised (one run at a time per Interpreter).
-  void run(int batch, const float* const* inputs, float* const* outputs);
+  void run(int batch, const float* const* inputs, float* const* outputs) override;
+  std::string device() const override { return "cpu"; }
 
   // Runs batch 1 on one thread and copies out the named tensors (any tensor the plan still
   // holds: graph inputs, constants, node outputs). Throws ModelError for an unknown name or a

@@ -1,4 +1,4 @@
-#include "ops/gl/gl_executor.h"
+#include "executors/gl_executor.h"
 
 #include <algorithm>
 #include <cmath>
@@ -7,6 +7,7 @@
 #include <map>
 
 #include "ops/gl/kernels/gl_kernels.h"
+#include "ops/reference/reference_kernels.h"
 #include "ops/reference/reference_ops.h"
 #include "runtime/graph_plan.h"
 
@@ -108,7 +109,7 @@ GlExecutor::GlExecutor(const ModelDef& model, GlContext* ctx, int max_batch,
   im.ctx = ctx;
   // Validation, constants, folding on the CPU and fusion: shared with the CPU interpreter.
   // Without fold_pads: the GL conv kernels take the op's SAME / VALID padding only.
-  im.plan.reset(new GraphPlan(model, options.fuse));
+  im.plan.reset(new GraphPlan(model, create_reference_kernel, options.fuse));
   const size_t num_tensors = im.plan->tensors().size();
   std::vector<std::unique_ptr<PlanNode>> nodes;
   for (const PlannedNode& p : im.plan->nodes()) {

@@ -31,7 +31,7 @@
 
 #include "model/tflite_model.h"
 #include "ops/gl/gl_context.h"
-#include "runtime/interpreter.h"
+#include "runtime/executor.h"
 
 namespace fmn {
 namespace gl {
@@ -47,20 +47,20 @@ struct GlExecutorOptions {
   bool fp16_storage = false;
 };
 
-class GlExecutor {
+class GlExecutor : public Executor {
  public:
   // max_batch in 1..65535: the most samples one GPU pass holds; run() splits larger batches.
   GlExecutor(const ModelDef& model, GlContext* ctx, int max_batch,
              const GlExecutorOptions& options = GlExecutorOptions());
-  ~GlExecutor();
+  ~GlExecutor() override;
   GlExecutor(const GlExecutor&) = delete;
   GlExecutor& operator=(const GlExecutor&) = delete;
 
-  const std::vector<TensorInfo>& inputs() const { return input_info_; }
-  const std::vector<TensorInfo>& outputs() const { return output_info_; }
+  const std::vector<TensorInfo>& inputs() const override { return input_info_; }
+  const std::vector<TensorInfo>& outputs() const override { return output_info_; }
   // The plan: one entry per remaining node; impl is "gl" (a dispatch list) or "gl.alias"
   // (shares its input's storage, no dispatch).
-  const std::vector<NodeInfo>& nodes() const { return node_info_; }
+  const std::vector<NodeInfo>& nodes() const override { return node_info_; }
   int max_batch() const { return max_batch_; }
   bool fp16_storage() const { return fp16_storage_; }
   // GL_RENDERER of the context.
@@ -73,7 +73,10 @@ class GlExecutor {
 
   // inputs[i] holds batch * inputs()[i].num_elements() floats (sample-major), outputs[j]
   // likewise. batch >= 1; batches above max_batch run as several passes.
-  void run(int batch, const float* const* inputs, float* const* outputs);
+  void run(int batch, const float* const* inputs, float* const* outputs) override;
+  std::string device() const override {
+    return std::string(fp16_storage_ ? "gl fp16 (" : "gl (") + device_name() + ")";
+  }
 
   // As run() for a single-input model whose input already lies on this context's GPU:
   // `batch` samples of inputs()[0].num_elements() floats each, sample-major, starting at byte
