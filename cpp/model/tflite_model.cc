@@ -599,9 +599,16 @@ Activation read_activation(const fb::Table& t, int id, const std::string& where)
   return static_cast<Activation>(v);
 }
 
-// Window parameters must be positive for the operator to be computable.
+// Window parameters (strides, dilations, filter and block sizes) must be positive for the
+// operator to be computable, and at most kMaxWindowParameter so that every size derived from
+// them (effective kernel extent, output size, padding) fits in 32 bits.
+constexpr int32_t kMaxWindowParameter = 1 << 16;
 void require_positive(int32_t v, const char* field, const std::string& where) {
   if (v < 1) fail(where + " has " + field + " = " + std::to_string(v) + "; it must be >= 1");
+  if (v > kMaxWindowParameter) {
+    fail(where + " has " + field + " = " + std::to_string(v) + "; at most " +
+         std::to_string(kMaxWindowParameter) + " is supported");
+  }
 }
 
 // Decodes the options table `t` of union tag `type`. Absent fields take schema.fbs defaults

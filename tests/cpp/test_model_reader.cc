@@ -635,6 +635,15 @@ TEST(header_and_structure_errors) {
     CHECK(contains(error_of([&] { img.parse(); }), "operator 2 (CONV_2D) has stride_w = 0"));
   }
   {
+    // A stride past the supported bound (the fuzzer's SAME-padding overflow: in + stride - 1
+    // wrapped in 32 bits) is rejected at load.
+    Image img = load_image("face_detection_short_range.tflite");
+    const size_t opts = img.child(img.op(2), 4);
+    img.put<int32_t>(img.field(opts, 1, 4), 0x7fffffff);
+    CHECK(contains(error_of([&] { img.parse(); }),
+                   "operator 2 (CONV_2D) has stride_w = 2147483647; at most 65536"));
+  }
+  {
     Image img = load_image("face_detection_short_range.tflite");
     // Operator 9 is a VALID convolution, so its padding field is stored.
     const size_t opts = img.child(img.op(9), 4);

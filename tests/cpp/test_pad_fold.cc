@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "model/tflite_model.h"
+#include "runtime/conv_geometry.h"
 #include "runtime/graph_plan.h"
 #include "executors/interpreter.h"
 #include "runtime/kernel.h"
@@ -326,4 +327,23 @@ TEST(fold_face_detection_short_range) { check_model("face_detection_short_range.
 TEST(fold_face_landmark) { check_model("face_landmark.tflite", false); }
 TEST(fold_face_landmark_with_attention) {
   check_model("face_landmark_with_attention.tflite", false);
+}
+
+// Output sizes near 2^31: computed in 64 bits, never wrapped (UBSan found SAME padding's
+// in + stride - 1 overflowing); what does not fit in 32 bits is a ModelError.
+TEST(conv_output_size_does_not_overflow) {
+  int before = -1;
+  const int big = 2147483600;
+  CHECK(fmn::conv_output_size(fmn::Padding::kSame, big, 3, 65536, 1, &before) ==
+        static_cast<int>((static_cast<int64_t>(big) + 65535) / 65536));
+  CHECK(before == 0);
+  CHECK(fmn::conv_output_size(fmn::Padding::kSame, 2147483647, 3, 1, 1, &before) == 2147483647);
+  CHECK(before == 1);
+  // VALID with an effective extent of 65535 * 65536 + 1 > 2^31: no output, no wrap.
+  CHECK_THROWS(fmn::conv_output_size(fmn::Padding::kValid, big, 65536, 1, 65536, &before),
+               fmn::ModelError);
+  CHECK(fmn::conv_output_size_explicit(big - 1000, 100, 100, 3, 2, 1, &before) ==
+        (big - 800 - 3) / 2 + 1);
+  CHECK(before == 100);
+  CHECK_THROWS(fmn::conv_output_size_explicit(big, 1000, 1000, 3, 1, 1, &before), fmn::ModelError);
 }
