@@ -56,3 +56,16 @@ def test_unknown_folder_fails(tree):
     (tree / "cpp" / "extra" / "x.h").write_text("#pragma once\n")
     r = run_check(tree)
     assert r.returncode == 1 and "folder 'extra' has no layer" in r.stderr
+
+
+def test_every_cuda_kernel_file_is_emulated():
+    """CI tests the CUDA kernels through the emulation, which includes each ops/cuda/*.cu:
+    a .cu missing there would be built for the GPU and never tested."""
+    cuda = ROOT / "cpp" / "ops" / "cuda"
+    if not cuda.is_dir():
+        pytest.skip("not a source checkout (no cpp/)")
+    kernels = sorted(p.name for p in cuda.glob("*.cu"))
+    assert kernels, "no CUDA kernel files"
+    emulated = (cuda / "cuda_emulated.cc").read_text()
+    missing = [k for k in kernels if f'#include "ops/cuda/{k}"' not in emulated]
+    assert not missing, f"cpp/ops/cuda/cuda_emulated.cc does not include {missing}"

@@ -241,58 +241,74 @@ void check_matrix(const std::string& op, const TensorView& m, int batch) {
 }
 
 // Landmarks2TransformMatrix v2. in [N, L, 3] landmarks; out [N, 4, 4] patch-to-input matrix.
+}  // namespace
+
+namespace ref {
+
+LandmarksToMatrixParams landmarks_to_matrix_params(const OpContext& ctx) {
+  LandmarksToMatrixParams params;
+  const std::string& op = ctx.op_name;
+  check_node(ctx, 1);
+  const TensorView& in = ctx.inputs[0];
+  if (in.rank() != 3 || in.dim(0) < 1 || in.dim(1) < 1 || in.dim(2) != 3) {
+    fail(op, "input must be [N,L,3] landmarks, is " + shape_str(in.shape));
+  }
+  const int batch = in.dim(0);
+  const int num_landmarks = in.dim(1);
+  const std::vector<int32_t> want = {batch, 4, 4};
+  if (ctx.outputs[0].shape != want) {
+    fail(op, "output must be " + shape_str(want) + ", is " + shape_str(ctx.outputs[0].shape));
+  }
+
+  const FlexMap m = parse_options(ctx);
+  const FlexValue& subset = require(op, m, "subset_idxs");
+  if (subset.kind != FlexValue::Kind::kVector) fail(op, "option 'subset_idxs' is not a vector");
+  if (subset.numbers.empty()) fail(op, "option 'subset_idxs' is empty");
+  params.subset_idxs.clear();
+  for (double d : subset.numbers) {
+    if (!(d >= 0 && d < num_landmarks) || d != std::floor(d)) {
+      char text[32];
+      std::snprintf(text, sizeof(text), "%g", d);
+      fail(op, std::string("subset index ") + text + " is not a landmark index in [0, " +
+                   std::to_string(num_landmarks) + ")");
+    }
+    params.subset_idxs.push_back(static_cast<int32_t>(d));
+  }
+  params.left_rotation_idx = int_option(op, m, "left_rotation_idx");
+  params.right_rotation_idx = int_option(op, m, "right_rotation_idx");
+  for (int32_t idx : {params.left_rotation_idx, params.right_rotation_idx}) {
+    if (idx < 0 || idx >= num_landmarks) {
+      fail(op, "rotation index " + std::to_string(idx) + " is not in [0, " +
+                   std::to_string(num_landmarks) + ")");
+    }
+  }
+  params.target_rotation_radians = 0.0f;
+  if (m.count("target_rotation_radians")) {
+    params.target_rotation_radians = float_option(op, m, "target_rotation_radians");
+  }
+  params.output_width = int_option(op, m, "output_width");
+  params.output_height = int_option(op, m, "output_height");
+  if (params.output_width <= 0 || params.output_height <= 0) {
+    fail(op, "output_width/output_height must be positive");
+  }
+  params.scale_x = float_option(op, m, "scale_x");
+  params.scale_y = float_option(op, m, "scale_y");
+  if (!(params.scale_x > 0.0f) || !(params.scale_y > 0.0f)) {
+    fail(op, "scale_x/scale_y must be positive");
+  }
+  return params;
+}
+
+}  // namespace ref
+
+namespace {
+
 class LandmarksToTransformMatrixKernel : public Kernel {
  public:
   size_t prepare(const OpContext& ctx) override {
-    const std::string& op = ctx.op_name;
-    check_node(ctx, 1);
-    const TensorView& in = ctx.inputs[0];
-    if (in.rank() != 3 || in.dim(0) < 1 || in.dim(1) < 1 || in.dim(2) != 3) {
-      fail(op, "input must be [N,L,3] landmarks, is " + shape_str(in.shape));
-    }
-    batch_ = in.dim(0);
-    num_landmarks_ = in.dim(1);
-    const std::vector<int32_t> want = {batch_, 4, 4};
-    if (ctx.outputs[0].shape != want) {
-      fail(op, "output must be " + shape_str(want) + ", is " + shape_str(ctx.outputs[0].shape));
-    }
-
-    const FlexMap m = parse_options(ctx);
-    const FlexValue& subset = require(op, m, "subset_idxs");
-    if (subset.kind != FlexValue::Kind::kVector) fail(op, "option 'subset_idxs' is not a vector");
-    if (subset.numbers.empty()) fail(op, "option 'subset_idxs' is empty");
-    params_.subset_idxs.clear();
-    for (double d : subset.numbers) {
-      if (!(d >= 0 && d < num_landmarks_) || d != std::floor(d)) {
-        char text[32];
-        std::snprintf(text, sizeof(text), "%g", d);
-        fail(op, std::string("subset index ") + text + " is not a landmark index in [0, " +
-                     std::to_string(num_landmarks_) + ")");
-      }
-      params_.subset_idxs.push_back(static_cast<int32_t>(d));
-    }
-    params_.left_rotation_idx = int_option(op, m, "left_rotation_idx");
-    params_.right_rotation_idx = int_option(op, m, "right_rotation_idx");
-    for (int32_t idx : {params_.left_rotation_idx, params_.right_rotation_idx}) {
-      if (idx < 0 || idx >= num_landmarks_) {
-        fail(op, "rotation index " + std::to_string(idx) + " is not in [0, " +
-                     std::to_string(num_landmarks_) + ")");
-      }
-    }
-    params_.target_rotation_radians = 0.0f;
-    if (m.count("target_rotation_radians")) {
-      params_.target_rotation_radians = float_option(op, m, "target_rotation_radians");
-    }
-    params_.output_width = int_option(op, m, "output_width");
-    params_.output_height = int_option(op, m, "output_height");
-    if (params_.output_width <= 0 || params_.output_height <= 0) {
-      fail(op, "output_width/output_height must be positive");
-    }
-    params_.scale_x = float_option(op, m, "scale_x");
-    params_.scale_y = float_option(op, m, "scale_y");
-    if (!(params_.scale_x > 0.0f) || !(params_.scale_y > 0.0f)) {
-      fail(op, "scale_x/scale_y must be positive");
-    }
+    params_ = ref::landmarks_to_matrix_params(ctx);
+    batch_ = ctx.inputs[0].dim(0);
+    num_landmarks_ = ctx.inputs[0].dim(1);
     return 0;
   }
 

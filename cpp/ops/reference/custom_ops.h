@@ -37,6 +37,10 @@ struct LandmarksToMatrixParams {
   float scale_y = 1.0f;
 };
 
+// Parses and checks a Landmarks2TransformMatrix node's options against its input [N, L, 3]
+// (what the reference kernel's prepare() does); throws ModelError. For the GPU backends.
+LandmarksToMatrixParams landmarks_to_matrix_params(const OpContext& ctx);
+
 // landmarks: [num_landmarks, 3] (x, y, z) in the frame the matrix maps into (z ignored).
 // Writes the 16 floats of the row-major patch-to-input matrix. Every index in params must be
 // in [0, num_landmarks) and subset_idxs non-empty (checked by the kernel's prepare()).

@@ -323,6 +323,25 @@ void resize_bilinear(const float* in, int n, int ih, int iw, int c, float* out, 
   }
 }
 
+void resize_bilinear_taps(int in_size, int out_size, bool align_corners, bool half_pixel_centers,
+                          std::vector<int32_t>* lo, std::vector<int32_t>* hi,
+                          std::vector<float>* frac) {
+  float scale = static_cast<float>(in_size) / static_cast<float>(out_size);
+  if (align_corners && out_size > 1)
+    scale = static_cast<float>(in_size - 1) / static_cast<float>(out_size - 1);
+  lo->resize(static_cast<size_t>(out_size));
+  hi->resize(static_cast<size_t>(out_size));
+  frac->resize(static_cast<size_t>(out_size));
+  for (int o = 0; o < out_size; ++o) {
+    float s;
+    int a, b;
+    interpolation(o, scale, half_pixel_centers, in_size, &s, &a, &b);
+    (*lo)[static_cast<size_t>(o)] = a;
+    (*hi)[static_cast<size_t>(o)] = b;
+    (*frac)[static_cast<size_t>(o)] = s - static_cast<float>(a);
+  }
+}
+
 void depth_to_space(const float* in, int n, int h, int w, int c, int bs, float* out) {
   const int oh = h * bs, ow = w * bs, ic = c * bs * bs;
   for (int b = 0; b < n; ++b)

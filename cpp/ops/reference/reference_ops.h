@@ -86,6 +86,11 @@ void densify(const SparsityDef& sp, const std::vector<int32_t>& shape, const voi
 // ceil(y) clamped to <= ih - 1, weighted by y - floor-row as TFLite's reference does.
 void resize_bilinear(const float* in, int n, int ih, int iw, int c, float* out, int oh, int ow,
                      bool align_corners, bool half_pixel_centers);
+// The taps resize_bilinear uses along one axis of in_size -> out_size: for output index o,
+// the source indices lo[o] and hi[o] and the weight frac[o] of hi (the GPU kernels read these).
+void resize_bilinear_taps(int in_size, int out_size, bool align_corners, bool half_pixel_centers,
+                          std::vector<int32_t>* lo, std::vector<int32_t>* hi,
+                          std::vector<float>* frac);
 
 // TFLite DEPTH_TO_SPACE: in [n, h, w, c * bs * bs] -> out [n, h * bs, w * bs, c] with
 // out[b, y, x, d] = in[b, y / bs, x / bs, ((y % bs) * bs + x % bs) * c + d].
