@@ -84,7 +84,7 @@ class GlFrameCache;
 // folder), the GPU context when the device is a GPU, and a report of what ran where.
 struct GraphServices {
   std::string models_dir;            // where model names resolve ("<dir>/<name>.tflite")
-  std::string device = "cpu";        // inference backend: "cpu" or "gl" ("gl:N" resolved)
+  std::string device = "cpu";        // inference backend: "cpu", "gl" ("gl:N" resolved) or "cuda"
   int num_threads = 1;
   // Worker threads shared by every calculator and model of the graph (null: single-threaded).
   std::shared_ptr<ThreadPool> pool;
@@ -92,6 +92,9 @@ struct GraphServices {
   // thread between calls; a calculator makes it current for the duration of its work).
   std::shared_ptr<gl::GlContext> gl_context;
   bool gl_fp16 = false;  // GL executors store activations and weights as half floats
+  // Device "cuda": the CUDA device index, or the CPU emulation of the CUDA kernels.
+  int cuda_device = 0;
+  bool cuda_emulated = false;
   // The caller's frame on the GPU for device "gl", shared by the calculators of a frame (the
   // first user creates it; see ops/gl/gl_image.h). Destroyed before gl_context.
   std::shared_ptr<gl::GlFrameCache> gl_frame_cache;

@@ -1,5 +1,6 @@
 #include "graph/face_mesh.h"
 
+#include "executors/cuda_executor.h"
 #include "graph/graph_runner.h"
 #include "runtime/thread_pool.h"
 #include "ops/gl/gl_context.h"
@@ -13,7 +14,15 @@ void setup_graph_device(const std::string& device, bool allow_software, bool gl_
   std::string dev = device;
   std::string reason = "requested";
   if (dev == "auto" || dev == "gpu") {
-    // The best hardware GPU (never a software rasterizer), found with the cheap probe.
+    // An NVIDIA GPU through CUDA first, then the best hardware GL device (never a software
+    // rasterizer), found with the cheap probe.
+    const CudaStatus cuda = cuda_status();
+    if (!cuda.devices.empty()) {
+      dev = "cuda:0";
+      reason = "NVIDIA GPU: " + cuda.devices[0].name;
+    }
+  }
+  if (dev == "auto" || dev == "gpu") {
     const gl::GlProbe probe = gl::probe_gl(/*hardware_only=*/true);
     std::string hw;
     for (const gl::GlDeviceInfo& d : probe.devices)
@@ -44,8 +53,19 @@ void setup_graph_device(const std::string& device, bool allow_software, bool gl_
     services.gl_context = std::move(ctx);
     services.gl_fp16 = gl_fp16;
     services.device = "gl";
+  } else if (dev == "cuda" || dev.rfind("cuda:", 0) == 0 || dev == "cuda-emulation") {
+    services.device = "cuda";
+    services.cuda_emulated = dev == "cuda-emulation";
+    services.cuda_device = 0;
+    if (dev.rfind("cuda:", 0) == 0) {
+      const std::string n = dev.substr(5);
+      if (n.empty() || n.size() > 3 || n.find_first_not_of("0123456789") != std::string::npos)
+        throw std::invalid_argument("malformed device '" + dev + "'; use cuda or cuda:N");
+      services.cuda_device = std::stoi(n);
+    }
   } else {
-    throw std::invalid_argument("unknown device '" + dev + "'; known: auto, cpu, gpu, gl, gl:N");
+    throw std::invalid_argument("unknown device '" + dev +
+                                "'; known: auto, cpu, gpu, gl, gl:N, cuda, cuda:N");
   }
   services.report["device"] = dev + " (" + reason + ")";
 }

@@ -27,6 +27,7 @@ namespace py = pybind11;
 
 namespace fmn {
 void register_gl_bindings(pybind11::module_& m);
+void register_cuda_bindings(pybind11::module_& m);
 void register_landmarker_bindings(pybind11::module_& m);
 }
 
@@ -264,5 +265,6 @@ PYBIND11_MODULE(_core, m) {
   m.def("cpu_isa", [] { return std::string(fmn::cpu_kernels_impl_name()); });
   fmn::register_image_bindings(m);
   fmn::register_gl_bindings(m);
+  fmn::register_cuda_bindings(m);
   fmn::register_landmarker_bindings(m);
 }

@@ -75,6 +75,28 @@ class GlModel:
     def max_batch(self) -> int: ...
     def run(self, inputs: Sequence[_F32]) -> List[_F32]: ...
 
+class CudaError(RuntimeError):
+    """A CUDA failure: no usable device (the message says why), a launch or copy failure."""
+
+class CudaModel:
+    """A .tflite model on the CUDA executor (device index), or on the CPU emulation of its
+    kernels (emulated=True). RuntimeError (CudaError) when no device is usable."""
+
+    def __init__(self, source: Union[str, bytes], device: int = 0, emulated: bool = False) -> None: ...
+    @property
+    def inputs(self) -> List[_TensorInfo]: ...
+    @property
+    def outputs(self) -> List[_TensorInfo]: ...
+    @property
+    def nodes(self) -> List[_NodeInfo]: ...
+    @property
+    def device_name(self) -> str: ...
+    def run(self, inputs: Sequence[_F32]) -> List[_F32]: ...
+
+def cuda_status() -> Dict[str, Any]:
+    """built, architectures, nvcc_version, runtime_version, driver_version, devices (index,
+    name, compute_capability, total_memory, multiprocessors), why_unusable."""
+
 class FaceMesh:
     """The native FaceMesh graph; the Python layer (facemesh_native.FaceMesh) validates."""
 

@@ -78,17 +78,10 @@ class FrameResult:
 
 
 def check_device(device: str) -> None:
-    """Rejects a device this build cannot run, before any worker starts, with the reason."""
-    from ._devices import parse_device, resolve  # noqa: PLC0415
-    d = str(device).strip().lower()
-    if d == "cuda" or d.startswith("cuda:"):
-        try:
-            parse_device(d)
-        except ValueError:
-            raise RuntimeError(f"device={device!r}: this build of facemesh_native has no CUDA "
-                               "backend; use --device auto, cpu, gpu or gl (run `python -m "
-                               "facemesh_native doctor` to see the devices)") from None
-    resolve(d)
+    """Rejects a device this machine cannot run, before any worker starts, with the reason
+    (ValueError for an unknown name, RuntimeError saying why for a GPU that is not usable)."""
+    from ._devices import resolve  # noqa: PLC0415
+    resolve(str(device).strip().lower())
 
 
 class Pipeline:

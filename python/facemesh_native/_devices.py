@@ -1,13 +1,16 @@
 """Device names and honest device selection.
 
     "cpu"    the CPU engine
+    "cuda"   the CUDA backend on NVIDIA GPU 0; "cuda:N" on GPU N. With FMN_CUDA_EMULATION=1
+             the CPU emulation of the CUDA kernels instead (for CI and tests; slow)
     "gl"     the OpenGL ES 3.1 compute backend on the best GL device (a software rasterizer
              only with allow_software=True)
     "gl:N"   GL candidate N (see `python -m facemesh_native doctor`)
-    "gpu"    the best hardware GPU backend; an error if there is none
+    "gpu"    the best hardware GPU backend (CUDA on an NVIDIA GPU, else GL); an error if none
     "auto"   the best hardware GPU backend, else the CPU, with the reason kept
 
-"auto" and "gpu" never pick a software rasterizer (llvmpipe, lavapipe, SwiftShader).
+"auto" and "gpu" never pick a software rasterizer (llvmpipe, lavapipe, SwiftShader) or the
+CUDA emulation.
 """
 from __future__ import annotations
 
@@ -20,7 +23,7 @@ from typing import Optional
 
 from . import _core
 
-DEVICES = ("auto", "cpu", "gpu", "gl", "gl:N")
+DEVICES = ("auto", "cpu", "gpu", "cuda", "cuda:N", "gl", "gl:N")
 
 _probe_lock = threading.Lock()
 _probe_cache: dict = {}
@@ -43,9 +46,46 @@ def gl_probe(refresh: bool = False, hardware_only: bool = False) -> Optional[dic
         return _probe_cache[hardware_only]
 
 
+CUDA_EMULATION_ENV = "FMN_CUDA_EMULATION"
+
+
+def cuda_emulated() -> bool:
+    """FMN_CUDA_EMULATION=1: "cuda" runs the CUDA kernels on the CPU emulation of their grid."""
+    return os.environ.get(CUDA_EMULATION_ENV, "") == "1"
+
+
+def cuda_status(refresh: bool = False) -> dict:
+    """The CUDA backend's status (cached per process): built, architectures, nvcc_version,
+    runtime_version, driver_version, devices, why_unusable (see _core.cuda_status)."""
+    with _probe_lock:
+        if refresh or "cuda" not in _probe_cache:
+            if hasattr(_core, "cuda_status"):
+                _probe_cache["cuda"] = _core.cuda_status()
+            else:
+                _probe_cache["cuda"] = {"built": False, "devices": [],
+                                        "why_unusable": "this build has no CUDA bindings"}
+        return _probe_cache["cuda"]
+
+
+def _why_no_cuda(status: dict) -> str:
+    if not status.get("built"):
+        return "CUDA: " + (status.get("why_unusable") or "not built")
+    return "CUDA: " + (status.get("why_unusable") or "no device")
+
+
+def _cuda_choice(index: int = 0) -> Optional["Choice"]:
+    st = cuda_status()
+    devs = st.get("devices") or []
+    if index < len(devs):
+        d = devs[index]
+        return Choice(f"cuda:{index}", f"NVIDIA GPU: {d.get('name')} (compute capability "
+                                       f"{d.get('compute_capability')}, CUDA)")
+    return None
+
+
 @dataclass
 class Choice:
-    device: str      # "cpu" or "gl:N"
+    device: str      # "cpu", "cuda:N", "cuda-emulation" or "gl:N"
     reason: str      # why this device (and why not a GPU, when it is the CPU)
 
 
@@ -54,7 +94,7 @@ def parse_device(device) -> str:
     if not isinstance(device, str):
         raise ValueError(f"device must be a string; known devices: {', '.join(DEVICES)}; got {device!r}")
     d = device.strip().lower()
-    if d in ("cpu", "gl", "gpu", "auto") or re.fullmatch(r"gl:\d{1,3}", d):
+    if d in ("cpu", "gl", "gpu", "auto", "cuda") or re.fullmatch(r"(gl|cuda):\d{1,3}", d):
         return d
     raise ValueError(f"unknown device {device!r}; known devices: {', '.join(DEVICES)}")
 
@@ -92,12 +132,17 @@ def _why_no_gpu(probe: Optional[dict]) -> str:
 
 
 def choose_auto() -> Choice:
-    """What "auto" picks: the first hardware GL device, else the CPU with the reason."""
+    """What "auto" picks: an NVIDIA GPU through CUDA, else the first hardware GL device, else
+    the CPU with the reasons."""
+    cuda = _cuda_choice(0)
+    if cuda is not None:
+        return cuda
     probe = gl_probe(hardware_only=True)
     hw = _hardware_gl(probe)
     if hw is not None:
         return Choice(f"gl:{hw['index']}", f"hardware GPU: {hw.get('gl_renderer')}")
-    return Choice("cpu", "no hardware GPU backend is usable: " + _why_no_gpu(probe))
+    return Choice("cpu", "no hardware GPU backend is usable: " + _why_no_cuda(cuda_status()) +
+                  "; GL: " + _why_no_gpu(probe))
 
 
 SOFTWARE_GL_ENV = "FMN_ALLOW_SOFTWARE_GL"
@@ -118,7 +163,24 @@ def resolve(device, allow_software: bool = False) -> Choice:
         return Choice("cpu", "requested")
     if d == "auto":
         return choose_auto()
+    if d == "cuda" or d.startswith("cuda:"):
+        index = int(d.split(":")[1]) if ":" in d else 0
+        if cuda_emulated():
+            return Choice("cuda-emulation", f"{CUDA_EMULATION_ENV}=1: the CUDA kernels on the "
+                                            "CPU emulation of their grid")
+        got = _cuda_choice(index)
+        if got is None:
+            st = cuda_status()
+            n = len(st.get("devices") or [])
+            why = (f"this machine has {n} CUDA device(s)" if n else _why_no_cuda(st))
+            raise RuntimeError(f"device={device!r} cannot be used: {why} (run `python -m "
+                               "facemesh_native doctor`; FMN_CUDA_EMULATION=1 runs the CUDA "
+                               "kernels on the CPU emulation instead)")
+        return got
     if d == "gpu":
+        cuda = _cuda_choice(0)
+        if cuda is not None:
+            return cuda
         probe = gl_probe(hardware_only=True)
         hw = _hardware_gl(probe)
         if hw is None and software_allowed(allow_software) and gl_available_in_build():
@@ -126,7 +188,7 @@ def resolve(device, allow_software: bool = False) -> Choice:
                                 f"device allowed ({SOFTWARE_GL_ENV}=1 or allow_software)")
         if hw is None:
             raise RuntimeError("device='gpu' was requested but no hardware GPU is usable: " +
-                               _why_no_gpu(probe) +
+                               _why_no_cuda(cuda_status()) + "; GL: " + _why_no_gpu(probe) +
                                " (run `python -m facemesh_native doctor` for the fix)")
         return Choice(f"gl:{hw['index']}", f"hardware GPU: {hw.get('gl_renderer')}")
     if not gl_available_in_build():
@@ -181,17 +243,47 @@ def self_test_model(gl_impl, source, precision: str = "fp32") -> dict:
                                      if fault_injected("selftest") else "")}
 
 
+def is_cuda(device: str) -> bool:
+    return device == "cuda-emulation" or device == "cuda" or device.startswith("cuda:")
+
+
+def kind_and_precision(resolved: str, precision: str, requested) -> tuple:
+    """("cpu" | "cuda" | "gl", the precision it runs at) for a resolved device. fp16 is a GL
+    option: asked of the CPU or of CUDA explicitly it is a ValueError; under "auto" the device
+    runs fp32 (and says so)."""
+    kind = "cpu" if resolved == "cpu" else "cuda" if is_cuda(resolved) else "gl"
+    auto = parse_device(requested) == "auto"
+    if kind == "cpu" and precision != "fp32" and not auto:
+        raise ValueError("precision='fp16' is a GPU (gl) option; the CPU computes in fp32")
+    if kind == "cuda" and precision != "fp32" and not auto:
+        raise ValueError("precision='fp16' is not implemented on the CUDA backend yet "
+                         "(it computes in fp32); use precision='fp32' or device='gl'")
+    return kind, precision if kind == "gl" else "fp32"
+
+
+def open_gpu_model(source, device: str, allow_software: bool = False, max_batch: int = 16,
+                   precision: str = "fp32"):
+    """A model on a resolved GPU device: "cuda:N" / "cuda-emulation" (_core.CudaModel) or
+    "gl" / "gl:N" (_core.GlModel)."""
+    if is_cuda(device):
+        if precision != "fp32":
+            raise ValueError("precision='fp16' is not implemented on the CUDA backend yet "
+                             "(it computes in fp32); use precision='fp32' or device='gl'")
+        index = int(device.split(":")[1]) if device.startswith("cuda:") else 0
+        return _core.CudaModel(source, index, device == "cuda-emulation")
+    return _core.GlModel(source, device, bool(allow_software), int(max_batch),
+                         fp16=precision == "fp16")
+
+
 def self_test_models(sources: dict, device: str, allow_software: bool,
                      precision: str = "fp32", results: Optional[dict] = None) -> dict:
-    """self_test_model for each {name: .tflite path} on the GL device, in order, each result
+    """self_test_model for each {name: .tflite path} on the GPU device, in order, each result
     stored in `results` (a new dict when None) as it comes; RuntimeError naming the first
     model that fails. Returns `results`."""
-    from . import _core  # noqa: PLC0415
     results = {} if results is None else results
     for name, source in sources.items():
-        gl = _core.GlModel(str(source), device, bool(allow_software), 1,
-                           fp16=precision == "fp16")
-        r = results[name] = self_test_model(gl, str(source), precision)
+        gpu = open_gpu_model(str(source), device, allow_software, 1, precision)
+        r = results[name] = self_test_model(gpu, str(source), precision)
         if not r["passed"]:
             raise RuntimeError(f"{name}: {r['reason']}")
     return results

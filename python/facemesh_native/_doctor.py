@@ -109,13 +109,49 @@ def _gl_report() -> Dict[str, Any]:
     return rep
 
 
+def _cuda_fix(st: Dict[str, Any], smi: Dict[str, Any]) -> str:
+    if not st.get("built"):
+        return ("rebuild with the CUDA toolkit's nvcc on PATH (`pip install .` builds the CUDA "
+                "backend when it finds nvcc; -C cmake.define.FMN_CUDA=ON makes it required)")
+    if st.get("driver_version", 0) == 0:
+        if smi.get("ok"):
+            return ("nvidia-smi sees a GPU but the CUDA runtime cannot load the driver: make "
+                    "libcuda.so.1 loadable (in a container: NVIDIA_DRIVER_CAPABILITIES must "
+                    "include 'compute'; check ldconfig -p | grep libcuda)")
+        return ("install the NVIDIA driver (nvidia-smi must list the GPU); in a container run "
+                "it with the NVIDIA container toolkit (--gpus all)")
+    return ("update the NVIDIA driver: this build's CUDA runtime needs a driver at least as new "
+            "as CUDA " + str(st.get("runtime_version") or "13"))
+
+
 def _cuda_report() -> Dict[str, Any]:
+    """The CUDA backend: built (architectures, nvcc), runtime and driver, devices, why not."""
+    from ._devices import cuda_status  # noqa: PLC0415
     smi = _nvidia_smi()
-    rep = {"found": bool(smi.get("ok")), "usable": False, "nvidia_smi": smi,
-           "reason": "this build of facemesh_native has no CUDA backend yet; NVIDIA GPUs are "
-                     "used through OpenGL ES (device='gl')",
-           "fix": "use device='gl' (or 'auto') with the NVIDIA driver's EGL installed"}
+    st = dict(cuda_status())
+    devices = st.get("devices") or []
+    usable = bool(st.get("built")) and bool(devices)
+    rep = {"found": bool(devices) or bool(smi.get("ok")), "usable": usable, "built": st.get("built"),
+           "architectures": st.get("architectures", ""), "nvcc_version": st.get("nvcc_version", ""),
+           "runtime_version": st.get("runtime_version", 0),
+           "driver_version": st.get("driver_version", 0), "devices": devices,
+           "nvidia_smi": smi, "reason": "" if usable else st.get("why_unusable", ""),
+           "fix": "" if usable else _cuda_fix(st, smi)}
+    if usable:
+        rep["self_test"] = _cuda_self_test()
     return rep
+
+
+def _cuda_self_test() -> Dict[str, Any]:
+    """The detector on cuda:0 against the CPU engine, as "auto" checks it."""
+    from ._devices import self_test_model  # noqa: PLC0415
+    from ._model import model_path  # noqa: PLC0415
+    source = str(model_path("face_detection_short_range"))
+    try:
+        return self_test_model(_core.CudaModel(source, 0, False), source)
+    except Exception as e:  # noqa: BLE001 - the report says what failed
+        return {"passed": False, "reason": f"{type(e).__name__}: {e}", "max_rel_error": None,
+                "ms": 0.0}
 
 
 def collect() -> Dict[str, Any]:
@@ -150,7 +186,20 @@ def render(report: Dict[str, Any]) -> str:
     if gl["fix"]:
         lines.append(f"      fix: {gl['fix']}")
     cu = b["cuda"]
-    lines.append(f"cuda  {'found' if cu['found'] else 'not found':11s} {cu['reason']}")
+    state = "usable" if cu["usable"] else ("found" if cu["found"] else "not found")
+    built = (f"built for {cu['architectures']} (nvcc {cu['nvcc_version']})" if cu["built"]
+             else "not built")
+    lines.append(f"cuda  {state:11s} {built}" + ("" if cu["usable"] else f"; {cu['reason']}"))
+    for d in cu["devices"]:
+        st = cu.get("self_test") or {}
+        test = ("" if not st else f"; self-test passed (max rel. error {st['max_rel_error']:.1e})"
+                if st.get("passed") else f"; self-test FAILED: {st.get('reason')}")
+        lines.append(f"        cuda:{d['index']} {d['name']} (compute capability "
+                     f"{d['compute_capability']}, {d['total_memory'] / 2**30:.0f} GiB, "
+                     f"{d['multiprocessors']} SMs; driver {cu['driver_version']}, runtime "
+                     f"{cu['runtime_version']}){test}")
+    if cu["fix"]:
+        lines.append(f"      fix: {cu['fix']}")
     smi = cu["nvidia_smi"]
     if smi.get("gpus"):
         lines.append("      nvidia-smi: " + "; ".join(smi["gpus"]))

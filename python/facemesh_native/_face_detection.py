@@ -265,10 +265,8 @@ class FaceDetection:
                                software_allowed, warn_fallback)
         allow_software = software_allowed(allow_software)
         choice = _resolve_device(device, allow_software)
-        if choice.device == "cpu" and precision != "fp32" and device != "auto":
-            raise ValueError("precision='fp16' is a GPU (gl) option; the CPU computes in fp32")
-        self.device = "cpu" if choice.device == "cpu" else "gl"
-        self.precision = precision if self.device == "gl" else "fp32"
+        from ._devices import kind_and_precision  # noqa: PLC0415
+        self.device, self.precision = kind_and_precision(choice.device, precision, device)
         self.device_reason = choice.reason
 
         def build(dev: str):
@@ -278,7 +276,7 @@ class FaceDetection:
                 str(models_dir()), "")
 
         self.self_test = None
-        if self.device == "gl" and parse_device(device) == "auto":
+        if self.device != "cpu" and parse_device(device) == "auto":
             try:
                 name = _MODEL_FILES[self.model_selection]
                 self.self_test = {}

@@ -179,7 +179,7 @@ class FaceMesh:
         API, min_tracking_confidence is the face-presence threshold in every mode.
     Our additions:
       device: "auto" (default: the best hardware GPU, else the CPU; never a software
-        rasterizer), "cpu", "gpu", "gl" or "gl:N". `mesh.device` and every result's
+        rasterizer), "cpu", "gpu", "cuda", "cuda:N", "gl" or "gl:N". `mesh.device` and every result's
         `device` say what ran; `mesh.device_reason` and `mesh.device_report` say why and where.
       allow_software: let "gl" run on a software rasterizer (llvmpipe: for tests).
       precision: "fp32" (default) or "fp16" (GPU only: half-float storage on the GPU).
@@ -210,10 +210,8 @@ class FaceMesh:
         from ._devices import software_allowed  # noqa: PLC0415
         allow_software = software_allowed(allow_software)
         choice = _resolve_device(device, allow_software)
-        if choice.device == "cpu" and precision != "fp32" and device != "auto":
-            raise ValueError("precision='fp16' is a GPU (gl) option; the CPU computes in fp32")
-        self.device = "cpu" if choice.device == "cpu" else "gl"
-        self.precision = precision if self.device == "gl" else "fp32"
+        from ._devices import kind_and_precision  # noqa: PLC0415
+        self.device, self.precision = kind_and_precision(choice.device, precision, device)
         self.device_reason = choice.reason
         self.static_image_mode = bool(static_image_mode)
         self.max_num_faces = int(max_num_faces)
@@ -232,7 +230,7 @@ class FaceMesh:
         from ._devices import (fallback_reason, parse_device, self_test_models,  # noqa: PLC0415
                                warn_fallback)
         self.self_test = None
-        if self.device == "gl" and parse_device(device) == "auto":
+        if self.device != "cpu" and parse_device(device) == "auto":
             try:
                 names = ["face_detection_short_range", "face_landmark_with_attention"
                          if self.refine_landmarks else "face_landmark"]

@@ -41,7 +41,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--static", action="store_true",
                    help="detect on every frame of videos too (no tracking)")
     p.add_argument("--device", default="auto",
-                   help="auto (default), cpu, gpu, gl, gl:N (cuda: not in this build)")
+                   help="auto (default), cpu, gpu, cuda, cuda:N, gl, gl:N")
     p.add_argument("--allow-software", action="store_true",
                    help="let --device gl run on a software rasterizer (llvmpipe)")
     p.add_argument("--threads", type=int, default=None,

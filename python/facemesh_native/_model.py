@@ -51,12 +51,13 @@ class Model:
       model: a bundled model name (see MODEL_NAMES), a path to a .tflite file, or the bytes of
         one (bytes, bytearray or memoryview: nothing is written to disk).
       model_bytes: the same bytes as a keyword (instead of `model`).
-      device: "auto" (the best hardware GPU, else the CPU), "cpu", "gpu", "gl" or "gl:N"
-        (see facemesh_native.DEVICES); `device` then says what runs the model and
-        `device_reason` why.
+      device: "auto" (the best hardware GPU, else the CPU), "cpu", "gpu", "cuda", "cuda:N",
+        "gl" or "gl:N" (see facemesh_native.DEVICES); `device` then says what runs the model
+        ("cpu", "cuda" or "gl"), `device_name` on what, and `device_reason` why.
       allow_software: let "gl" use a software rasterizer (llvmpipe); "auto"/"gpu" never do.
-      max_batch: GPU only: the largest batch one GPU pass holds (larger batches are split).
-      precision: "fp32" (default) or, GPU only, "fp16": activations and conv weights stored as
+      max_batch: GL only: the largest batch one GPU pass holds (larger batches are split;
+        CUDA runs any batch in one launch per op).
+      precision: "fp32" (default) or, GL only, "fp16": activations and conv weights stored as
         half floats on the GPU (about 1e-3 relative error, half the memory); inputs and
         outputs stay float32.
       num_threads: worker threads for this model (None: all hardware threads).
@@ -99,20 +100,20 @@ class Model:
             self.path = model_path(model)
             source = str(self.path)
         self.device_reason = choice.reason
-        self.precision = precision
-        from ._devices import (fallback_reason, parse_device, self_test_model,  # noqa: PLC0415
-                               warn_fallback)
+        from ._devices import (fallback_reason, kind_and_precision,  # noqa: PLC0415
+                               open_gpu_model, parse_device, self_test_model, warn_fallback)
+        kind, self.precision = kind_and_precision(choice.device, precision, device)
         self.self_test = None
         if choice.device != "cpu":
             if kernels != "tuned":
                 raise ValueError("kernels='reference' is a CPU option")
             try:
-                self._impl = _core.GlModel(source, choice.device, bool(allow_software),
-                                           int(max_batch), fp16=precision == "fp16")
-                self.device = "gl"
+                self._impl = open_gpu_model(source, choice.device, allow_software,
+                                            int(max_batch), self.precision)
+                self.device = kind
                 self.device_name = self._impl.device_name
                 if parse_device(device) == "auto":
-                    self.self_test = self_test_model(self._impl, source, precision)
+                    self.self_test = self_test_model(self._impl, source, self.precision)
                     if not self.self_test["passed"]:
                         raise RuntimeError(self.self_test["reason"])
             except Exception as err:  # noqa: BLE001 - "auto" falls back whatever failed
@@ -123,8 +124,6 @@ class Model:
                 self._impl, self.precision = None, "fp32"
                 choice = choice.__class__("cpu", self.device_reason)
         if choice.device == "cpu":
-            if precision != "fp32" and parse_device(device) != "auto":
-                raise ValueError("precision='fp16' is a GPU (gl) option; the CPU computes in fp32")
             self.precision = "fp32"
             self._impl = _core.Interpreter(source, int(num_threads), kernels == "tuned",
                                            bool(fuse))

@@ -2,13 +2,15 @@
 // same kernel code the GPU build runs; ops/cuda/cuda_emulated.cc) against the CPU interpreter
 // with reference kernels, on random inputs, batch 1 and 3: every output within 1e-4 of its
 // largest reference magnitude. The four .tflite files and the three models of the
-// face_landmarker.task bundle (a zip whose members are stored uncompressed).
+// face_landmarker.task bundle (a zip whose members are stored uncompressed). With
+// FMN_TEST_CUDA=gpu they run on CUDA device 0 instead (tools/gpu_check.sh).
 #define FMN_TEST_MAIN
 #include "testing.h"
 
 #include <chrono>
 #include <cmath>
 #include <cstdint>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <iterator>
@@ -65,7 +67,8 @@ void check_model(const std::string& what, const ModelDef& model, float lo, float
   ro.tuned_kernels = false;
   Interpreter reference(model, ro);
   CudaExecutorOptions co;
-  co.emulated = true;
+  const char* env = std::getenv("FMN_TEST_CUDA");
+  co.emulated = env == nullptr || std::string(env) != "gpu";
   const auto t0 = std::chrono::steady_clock::now();
   std::unique_ptr<Executor> ex = create_cuda_executor(model, co);
   const double load_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

@@ -145,9 +145,10 @@ def test_every_format_holds_the_rows(tmp_path, reference, fmt):
         np.testing.assert_array_equal(lm, reference["landmarks"].astype(np.float32))
 
 
-def run_cli(*args, stdin=None):
+def run_cli(*args, stdin=None, env=None):
+    full = None if env is None else {**os.environ, **env}
     return subprocess.run([sys.executable, "-m", "facemesh_native", "landmarks", *map(str, args)],
-                          capture_output=True, text=True, input=stdin, timeout=300)
+                          capture_output=True, text=True, input=stdin, timeout=300, env=full)
 
 
 def test_bad_inputs_are_named_and_the_others_complete(tmp_path):
@@ -258,8 +259,9 @@ def test_rotation_metadata_is_applied(tmp_path, decoded):
 
 
 def test_cli_usage_errors(tmp_path):
-    p = run_cli(CLIP, "-o", tmp_path, "--device", "cuda")
-    assert p.returncode == 2 and "no CUDA backend" in p.stderr
+    if not fm._core.cuda_status()["devices"]:
+        p = run_cli(CLIP, "-o", tmp_path, "--device", "cuda", env={"FMN_CUDA_EMULATION": ""})
+        assert p.returncode == 2 and "device='cuda' cannot be used: CUDA" in p.stderr, p.stderr
     p = run_cli(CLIP, "-o", tmp_path, "--blendshapes")
     assert p.returncode == 2 and "--model face_landmarker" in p.stderr
     try:

@@ -79,7 +79,7 @@ def test_non_contiguous_input_is_accepted(lm):
 
 
 def test_unknown_device_lists_known():
-    with pytest.raises(ValueError, match="known devices: auto, cpu, gpu, gl"):
+    with pytest.raises(ValueError, match="known devices: auto, cpu, gpu, cuda, cuda:N, gl, gl:N"):
         fm.Model("face_landmark", device="tpu")
 
 

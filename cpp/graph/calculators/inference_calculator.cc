@@ -7,13 +7,16 @@
 //   options { model: "face_landmark" }   a bundled model name, resolved in services.models_dir
 //
 // The model's backend is services.device ("cpu": the CPU interpreter; "gl": the OpenGL ES
-// executor on services.gl_context, all batch items in one GPU pass); what ran is recorded in
+// executor on services.gl_context, all batch items in one GPU pass; "cuda": the CUDA executor
+// on services.cuda_device, or its CPU emulation, all batch items in one launch per op; the
+// crops stay on the CPU); what ran is recorded in
 // services.report under "inference.<model>".
 #include <memory>
 
 #include "graph/calculator.h"
 #include "model/tflite_model.h"
 #include "ops/gl/gl_context.h"
+#include "executors/cuda_executor.h"
 #include "executors/gl_executor.h"
 #include "executors/interpreter.h"
 
@@ -49,6 +52,11 @@ class Inference : public Calculator {
         throw;
       }
       gl_->release_current();
+    } else if (s.device == "cuda") {
+      CudaExecutorOptions o;
+      o.device = s.cuda_device;
+      o.emulated = s.cuda_emulated;
+      exec_ = create_cuda_executor(load_tflite_file(path), o);
     } else {
       throw GraphError(cc.node().name + ": unknown device '" + s.device + "'");
     }

@@ -223,7 +223,8 @@ class FaceLandmarker:
         except BaseException:
             self._bundle.close()
             raise
-        self.device = "cpu" if choice.device == "cpu" else "gl"
+        from ...._devices import is_cuda  # noqa: PLC0415
+        self.device = "cpu" if choice.device == "cpu" else "cuda" if is_cuda(choice.device) else "gl"
         self.device_reason = choice.reason
         self._options = options
         self._mode = mode
