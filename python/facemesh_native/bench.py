@@ -144,9 +144,11 @@ def bench_models(args) -> dict:
                 t = _time_alternating(fns, args.iters)
                 ratio = t[0] / t[1] if have_litert else float("nan")
                 lt = f"{t[1]:10.3f}" if have_litert else f"{'-':>10s}"
-                print(f"{name:28s} {threads:3d} {batch:5d} {t[0]:9.3f} {lt} {ratio:6.2f}")
+                print(f"{name:28s} {threads:3d} {batch:5d} {t[0]:9.3f} {lt} {ratio:6.2f}"
+                      f"  ({ours.device_name}; {batch * 1e3 / t[0]:.0f} samples/s)")
                 rows.append({"model": name, "threads": threads, "batch": batch, "ours_ms": t[0],
-                             "litert_ms": t[1] if have_litert else None, "ratio": ratio})
+                             "litert_ms": t[1] if have_litert else None, "ratio": ratio,
+                             "device": ours.device_name})
     mem = {}
     for name in (BENCH_MODELS if args.device == "cpu" else []):
         mem[name] = {"ours_mib": _rss_probe("ours", name)}
@@ -545,7 +547,7 @@ def main(argv=None) -> int:
     m.add_argument("--iters", type=int, default=200)
     m.add_argument("--threads", type=int, nargs="+", default=[1, 2])
     m.add_argument("--batch", type=int, nargs="+", default=[1, 4])
-    m.add_argument("--device", default="cpu", help="cpu, gl, gl:N, gpu or auto")
+    m.add_argument("--device", default="cpu", help="cpu, cuda, cuda:N, gl, gl:N, gpu or auto")
     m.add_argument("--allow-software", action="store_true",
                    help="let --device gl use a software rasterizer (correctness only)")
     m.add_argument("--precision", default="fp32", choices=["fp32", "fp16"],
@@ -554,7 +556,7 @@ def main(argv=None) -> int:
     pl = sub.add_parser("pipeline", help="whole FaceMesh: ours vs mediapipe 0.10.21")
     pl.add_argument("--iters", type=int, default=100)
     pl.add_argument("--warmup", type=int, default=10)
-    pl.add_argument("--device", default="cpu", help="cpu, gl, gl:N, gpu or auto")
+    pl.add_argument("--device", default="cpu", help="cpu, cuda, cuda:N, gl, gl:N, gpu or auto")
     pl.add_argument("--allow-software", action="store_true",
                     help="let --device gl use a software rasterizer (correctness only)")
     pl.add_argument("--threads", type=int, default=None, help="native threads (default: all)")
@@ -565,7 +567,7 @@ def main(argv=None) -> int:
     tk = sub.add_parser("tasks", help="Tasks FaceLandmarker: ours vs mediapipe 0.10.21")
     tk.add_argument("--iters", type=int, default=100)
     tk.add_argument("--warmup", type=int, default=10)
-    tk.add_argument("--device", default="cpu", help="cpu, gl, gl:N, gpu or auto")
+    tk.add_argument("--device", default="cpu", help="cpu, cuda, cuda:N, gl, gl:N, gpu or auto")
     tk.add_argument("--allow-software", action="store_true",
                     help="let --device gl use a software rasterizer (correctness only)")
     tk.add_argument("--threads", type=int, default=None, help="native threads (default: all)")
@@ -574,7 +576,7 @@ def main(argv=None) -> int:
     dt = sub.add_parser("detection", help="FaceDetection, both models: ours vs mediapipe 0.10.21")
     dt.add_argument("--iters", type=int, default=200)
     dt.add_argument("--warmup", type=int, default=10)
-    dt.add_argument("--device", default="cpu", help="cpu, gl, gl:N, gpu or auto")
+    dt.add_argument("--device", default="cpu", help="cpu, cuda, cuda:N, gl, gl:N, gpu or auto")
     dt.add_argument("--allow-software", action="store_true",
                     help="let --device gl use a software rasterizer (correctness only)")
     dt.add_argument("--threads", type=int, default=None, help="native threads (default: up to 4)")
@@ -585,7 +587,7 @@ def main(argv=None) -> int:
     ds.add_argument("--frames", type=int, default=300, help="frames per video")
     ds.add_argument("--workers", type=int, default=2)
     ds.add_argument("--repeat", type=int, default=2, help="runs per side; the fastest counts")
-    ds.add_argument("--device", default="cpu", help="cpu, gl, gl:N, gpu or auto")
+    ds.add_argument("--device", default="cpu", help="cpu, cuda, cuda:N, gl, gl:N, gpu or auto")
     ds.add_argument("--reference-python", "--mediapipe-python", dest="reference_python",
                     help="interpreter that can import mediapipe 0.10.21 and cv2")
     ds.add_argument("--json", help="also write the results to this file")
