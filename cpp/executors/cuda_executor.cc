@@ -12,12 +12,12 @@
 
 namespace fmn {
 
-std::unique_ptr<Executor> create_emulated_cuda_executor(const ModelDef& model,
+std::unique_ptr<CudaModelExecutor> create_emulated_cuda_executor(const ModelDef& model,
                                                         const CudaExecutorOptions& options);
 
 #if FMN_HAVE_CUDA
 
-std::unique_ptr<Executor> create_cuda_executor(const ModelDef& model, const CudaExecutorOptions& options) {
+std::unique_ptr<CudaModelExecutor> create_cuda_executor(const ModelDef& model, const CudaExecutorOptions& options) {
   if (options.emulated) return create_emulated_cuda_executor(model, options);
   std::string why;
   const int count = cuda::device_count(&why);
@@ -26,7 +26,7 @@ std::unique_ptr<Executor> create_cuda_executor(const ModelDef& model, const Cuda
     throw CudaError("no CUDA device " + std::to_string(options.device) + " (this machine has " +
                     std::to_string(count) + ")");
   const cuda::DeviceInfo d = cuda::device_info(options.device);
-  return std::unique_ptr<Executor>(new cuda::CudaExecutor(
+  return std::unique_ptr<CudaModelExecutor>(new cuda::CudaExecutor(
       model, options, "cuda:" + std::to_string(options.device) + " (" + d.name + ")"));
 }
 
@@ -64,7 +64,7 @@ CudaStatus cuda_status() {
 
 #else
 
-std::unique_ptr<Executor> create_cuda_executor(const ModelDef& model, const CudaExecutorOptions& options) {
+std::unique_ptr<CudaModelExecutor> create_cuda_executor(const ModelDef& model, const CudaExecutorOptions& options) {
   if (options.emulated) return create_emulated_cuda_executor(model, options);
   throw CudaError(
       "this build of facemesh_native has no CUDA backend (it was built without nvcc; install the "

@@ -29,7 +29,17 @@ struct CudaExecutorOptions {
   bool fuse = true;        // false: no conv epilogue fusion (every node runs on its own; tests)
 };
 
-std::unique_ptr<Executor> create_cuda_executor(const ModelDef& model, const CudaExecutorOptions& options);
+class CudaModelExecutor : public Executor {
+ public:
+  // Runs `batch` samples of a one-input model whose input already lies on this executor's
+  // device (written and finished before the call: e.g. a CudaCropper's output, ops/cuda/
+  // cuda_image.h): batch * inputs()[0].num_elements() floats at device_input. Outputs come
+  // back to host memory as from run().
+  virtual void run_from_device(int batch, const float* device_input, float* const* outputs) = 0;
+};
+
+std::unique_ptr<CudaModelExecutor> create_cuda_executor(const ModelDef& model,
+                                                        const CudaExecutorOptions& options);
 
 // What doctor reports about the CUDA backend.
 struct CudaDeviceSummary {

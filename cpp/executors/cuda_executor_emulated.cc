@@ -5,9 +5,9 @@
 
 namespace fmn {
 
-std::unique_ptr<Executor> create_emulated_cuda_executor(const ModelDef& model,
+std::unique_ptr<CudaModelExecutor> create_emulated_cuda_executor(const ModelDef& model,
                                                         const CudaExecutorOptions& options) {
-  return std::unique_ptr<Executor>(new cuda_emu::CudaExecutor(model, options, "cuda-emulation (CPU)"));
+  return std::unique_ptr<CudaModelExecutor>(new cuda_emu::CudaExecutor(model, options, "cuda-emulation (CPU)"));
 }
 
 }  // namespace fmn

@@ -32,7 +32,7 @@
 namespace fmn {
 namespace FMN_CUDA_NS {
 
-class CudaExecutor final : public Executor {
+class CudaExecutor final : public CudaModelExecutor {
  public:
   CudaExecutor(const ModelDef& model, const CudaExecutorOptions& options, std::string label)
       : options_(options), label_(std::move(label)) {
@@ -44,7 +44,7 @@ class CudaExecutor final : public Executor {
     try {
       build();
       ensure_capacity(1);
-      graph_for(1);  // the batch-1 launch sequence, decided at load
+      graph_for(1, false);  // the batch-1 launch sequence, decided at load
     } catch (...) {
       release();
       throw;
@@ -65,10 +65,19 @@ class CudaExecutor final : public Executor {
     ensure_capacity(batch);
     for (size_t i = 0; i < input_ids_.size(); ++i)
       std::memcpy(pinned_in_[i], inputs[i], sample_bytes(input_ids_[i]) * static_cast<size_t>(batch));
-    graph_launch(graph_for(batch), stream_);
-    stream_sync(stream_);
-    for (size_t j = 0; j < output_ids_.size(); ++j)
-      std::memcpy(outputs[j], pinned_out_[j], sample_bytes(output_ids_[j]) * static_cast<size_t>(batch));
+    graph_launch(graph_for(batch, false), stream_);
+    finish(batch, outputs);
+  }
+
+  void run_from_device(int batch, const float* device_input, float* const* outputs) override {
+    if (batch < 1) throw ModelError("cuda: batch must be >= 1, got " + std::to_string(batch));
+    if (input_ids_.size() != 1) throw ModelError("cuda: run_from_device needs a model with one input");
+    std::lock_guard<std::mutex> lock(mu_);
+    set_device(options_.device);
+    ensure_capacity(batch);
+    copy_on_device(dev(input_ids_[0]), device_input, sample_bytes(input_ids_[0]) * static_cast<size_t>(batch), stream_);
+    graph_launch(graph_for(batch, true), stream_);
+    finish(batch, outputs);
   }
 
  private:
@@ -667,6 +676,12 @@ class CudaExecutor final : public Executor {
     };
   }
 
+  void finish(int batch, float* const* outputs) {
+    stream_sync(stream_);
+    for (size_t j = 0; j < output_ids_.size(); ++j)
+      std::memcpy(outputs[j], pinned_out_[j], sample_bytes(output_ids_[j]) * static_cast<size_t>(batch));
+  }
+
   // ---- memory and graphs --------------------------------------------------------------------
 
   void ensure_capacity(int batch) {
@@ -683,15 +698,17 @@ class CudaExecutor final : public Executor {
 
   // The launch sequence of one batch size: upload from the pinned staging, every kernel,
   // download into it. Captured once per batch size and replayed.
-  GraphHandle graph_for(int batch) {
+  // resident: the inputs are already on the device (run_from_device): no upload.
+  GraphHandle graph_for(int batch, bool resident) {
+    const int key = resident ? -batch : batch;
     for (auto it = graphs_.begin(); it != graphs_.end(); ++it) {
-      if (it->first != batch) continue;
+      if (it->first != key) continue;
       graphs_.splice(graphs_.begin(), graphs_, it);
       return graphs_.front().second;
     }
     begin_capture(stream_);
     try {
-      for (size_t i = 0; i < input_ids_.size(); ++i)
+      for (size_t i = 0; i < input_ids_.size() && !resident; ++i)
         copy_to_device(dev(input_ids_[i]), pinned_in_[i], sample_bytes(input_ids_[i]) * static_cast<size_t>(batch), stream_);
       for (const Launch& l : launches_) l(batch, stream_);
       for (size_t j = 0; j < output_ids_.size(); ++j) {
@@ -712,7 +729,7 @@ class CudaExecutor final : public Executor {
     }
     GraphHandle g = end_capture(stream_);
     check_launch("the model's kernels");
-    graphs_.emplace_front(batch, g);
+    graphs_.emplace_front(key, g);
     while (static_cast<int>(graphs_.size()) > options_.max_graphs) {
       graph_destroy(graphs_.back().second);
       graphs_.pop_back();

@@ -36,13 +36,15 @@ struct ImageFrame {
 // Model tensors for a batch: one float buffer per model output (or input), batch-major.
 // On device "gl" a single input tensor may instead stay on the GPU (on_gpu): then its
 // batch * per_item[0] floats lie in the SSBO gl_buffer of services.gl_context from byte
-// gl_offset_bytes on, written in the current frame, and `tensors` is not read.
+// gl_offset_bytes on, written in the current frame, and `tensors` is not read. On device
+// "cuda" likewise at the device pointer cuda_data (services.cuda_device, finished).
 struct TensorBatch {
   int batch = 0;
   std::vector<std::vector<float>> tensors;
   std::vector<int64_t> per_item;  // floats per batch item, per tensor
   bool on_gpu = false;
-  unsigned gl_buffer = 0;         // GLuint SSBO name when on_gpu
+  unsigned gl_buffer = 0;         // GLuint SSBO name when on_gpu on device "gl"
+  const float* cuda_data = nullptr;  // device pointer when on_gpu on device "cuda"
   int64_t gl_offset_bytes = 0;
 };
 
@@ -79,6 +81,7 @@ namespace gl {
 class GlContext;
 class GlFrameCache;
 }
+class CudaFrameCache;
 
 // Things a graph's calculators share: configuration from the owner (device, threads, model
 // folder), the GPU context when the device is a GPU, and a report of what ran where.
@@ -95,6 +98,8 @@ struct GraphServices {
   // Device "cuda": the CUDA device index, or the CPU emulation of the CUDA kernels.
   int cuda_device = 0;
   bool cuda_emulated = false;
+  // The caller's frame on the CUDA device, shared by the crops of a frame (ops/cuda/cuda_image.h).
+  std::shared_ptr<CudaFrameCache> cuda_frame_cache;
   // The caller's frame on the GPU for device "gl", shared by the calculators of a frame (the
   // first user creates it; see ops/gl/gl_image.h). Destroyed before gl_context.
   std::shared_ptr<gl::GlFrameCache> gl_frame_cache;

@@ -201,6 +201,13 @@ void Warp(const ImageView& img, const std::array<double, 9>& m, int out_w, int o
 
 }  // namespace
 
+const int16_t* WarpBilinearWeights() { return &Bilinear().w[0][0]; }
+
+int WarpBlockWidth(int out_w, int out_h) {
+  const int bh0 = std::min(kBlockSize / 2, out_h);
+  return std::min(kBlockSize * kBlockSize / bh0, out_w);
+}
+
 std::array<Point2f, 4> BoxCorners(const RotatedRectPx& r) {
   // MediaPipe: cv::RotatedRect(..., roi.rotation * 180.f / M_PI), the angle stored as float.
   const float degrees = static_cast<float>(r.rotation_rad * 180.f / kPi);

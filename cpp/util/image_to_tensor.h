@@ -81,6 +81,13 @@ std::array<double, 9> Invert3x3(const std::array<double, 9>& m);
 // (rect corners -> tensor corners (0,H), (0,0), (W,0), (W,H)). out_w, out_h > 0.
 std::array<double, 9> CropSamplingMatrix(const RotatedRectPx& r, int out_w, int out_h);
 
+// What a GPU port of the warp needs to give the same bytes (ops/cuda/image.cu): the bilinear
+// weight table (1024 sub-pixel positions fy * 32 + fx, 4 int16 taps each: top-left, top-right,
+// bottom-left, bottom-right, summing to 2^15), and the width of OpenCV's column blocks, from
+// whose first column each row's source coordinates are evaluated (x0 + m0 * (x - x0)).
+const int16_t* WarpBilinearWeights();
+int WarpBlockWidth(int out_w, int out_h);
+
 // The crop rounded to uint8: out receives out_h rows of out_w RGB pixels (HWC, 3 bytes each,
 // tightly packed). Throws std::invalid_argument on an empty image, channels not 3 or 4, or a
 // non-positive output size.

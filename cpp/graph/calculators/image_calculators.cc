@@ -15,13 +15,17 @@
 // uploaded once per graph frame into services.gl_frame_cache (shared by the ImageToTensor
 // nodes of the frame when the runner numbers frames, see GraphServices::frame_index), and
 // TENSORS is a GPU tensor (TensorBatch::on_gpu) for a GL Inference node; the floats equal the
-// CPU crop's up to the rounding noted in gl_image.h. LETTERBOX is computed on the CPU.
+// CPU crop's up to the rounding noted in gl_image.h. On device "cuda" likewise through
+// services.cuda_frame_cache and a CudaCropper (ops/cuda/cuda_image.h), TENSORS a device
+// tensor for a CUDA Inference node, the floats equal to the CPU crop's bit for bit. LETTERBOX
+// is computed on the CPU.
 #include <algorithm>
 #include <memory>
 
 #include "graph/calculator.h"
 #include "runtime/thread_pool.h"
 #include "ops/gl/gl_context.h"
+#include "ops/cuda/cuda_image.h"
 #include "ops/gl/gl_image.h"
 #include "util/image_to_tensor.h"
 #include "util/roi.h"
@@ -65,6 +69,12 @@ class ImageToTensor : public Calculator {
       gl_->release_current();
       s.report["image_to_tensor." + std::to_string(w_) + "x" + std::to_string(h_)] =
           "gl (" + gl_->info().gl_renderer + ")";
+    } else if (s.device == "cuda") {
+      if (!s.cuda_frame_cache) s.cuda_frame_cache = create_cuda_frame_cache(s.cuda_device, s.cuda_emulated);
+      cuda_cropper_ = create_cuda_cropper(s.cuda_frame_cache, w_, h_, border_, scale_, offset_,
+                                          static_cast<int>(std::min<int64_t>(max_batch_, 65535)));
+      s.report["image_to_tensor." + std::to_string(w_) + "x" + std::to_string(h_)] =
+          s.cuda_emulated ? "cuda-emulation (CPU)" : "cuda:" + std::to_string(s.cuda_device);
     }
   }
 
@@ -97,6 +107,11 @@ class ImageToTensor : public Calculator {
     const ImageView view = image_view(img);
     if (cropper_) {
       process_gl(cc, view, batch, &out);
+      return;
+    }
+    if (cuda_cropper_) {
+      out.on_gpu = true;
+      out.cuda_data = cuda_cropper_->crop(view, cc.services().frame_index, rects_.data(), batch);
       return;
     }
     out.on_gpu = false;
@@ -162,6 +177,7 @@ class ImageToTensor : public Calculator {
   std::shared_ptr<gl::GlContext> gl_;
   std::shared_ptr<gl::GlFrameCache> frames_;
   std::unique_ptr<gl::GlImageCropper> cropper_;
+  std::unique_ptr<CudaCropper> cuda_cropper_;
   std::vector<RotatedRectPx> rects_;
 
   int w_ = 0, h_ = 0;

@@ -8,8 +8,8 @@
 //
 // The model's backend is services.device ("cpu": the CPU interpreter; "gl": the OpenGL ES
 // executor on services.gl_context, all batch items in one GPU pass; "cuda": the CUDA executor
-// on services.cuda_device, or its CPU emulation, all batch items in one launch per op; the
-// crops stay on the CPU); what ran is recorded in
+// on services.cuda_device, or its CPU emulation, all batch items in one launch per op, the
+// input read in place from the device when ImageToTensor cropped there); what ran is recorded in
 // services.report under "inference.<model>".
 #include <memory>
 
@@ -56,7 +56,9 @@ class Inference : public Calculator {
       CudaExecutorOptions o;
       o.device = s.cuda_device;
       o.emulated = s.cuda_emulated;
-      exec_ = create_cuda_executor(load_tflite_file(path), o);
+      std::unique_ptr<CudaModelExecutor> e = create_cuda_executor(load_tflite_file(path), o);
+      cuda_exec_ = e.get();
+      exec_ = std::move(e);
     } else {
       throw GraphError(cc.node().name + ": unknown device '" + s.device + "'");
     }
@@ -86,7 +88,8 @@ class Inference : public Calculator {
     const TensorBatch& in = cc.input_as<TensorBatch>("TENSORS");
     if (in.batch <= 0) return;
     if (in.on_gpu) {
-      if (!gl_exec_) throw GraphError(cc.node().name + ": a GPU input tensor needs device 'gl'");
+      if (!gl_exec_ && !(cuda_exec_ && in.cuda_data))
+        throw GraphError(cc.node().name + ": a GPU input tensor needs its device's executor");
       if (in.per_item.empty() || in.per_item[0] != in_elems_)
         throw GraphError(cc.node().name + ": GPU input items do not match the model input size");
     } else if (in.tensors.empty() || static_cast<int64_t>(in.tensors[0].size()) < in.batch * in_elems_)
@@ -102,6 +105,10 @@ class Inference : public Calculator {
       out_ptrs_[j] = out.tensors[j].data();
     }
     const float* in_ptr = in.on_gpu ? nullptr : in.tensors[0].data();
+    if (cuda_exec_ && in.on_gpu) {
+      cuda_exec_->run_from_device(in.batch, in.cuda_data, out_ptrs_.data());
+      return;
+    }
     if (!gl_exec_) {
       exec_->run(in.batch, &in_ptr, out_ptrs_.data());
       return;
@@ -125,6 +132,7 @@ class Inference : public Calculator {
   std::unique_ptr<Executor> exec_;
   std::shared_ptr<gl::GlContext> gl_;
   gl::GlExecutor* gl_exec_ = nullptr;  // exec_ on device "gl" (GPU-resident inputs)
+  CudaModelExecutor* cuda_exec_ = nullptr;  // exec_ on device "cuda" (device-resident inputs)
   int64_t max_batch_ = 1, in_elems_ = 0;
   std::vector<int64_t> out_elems_;
   std::vector<float*> out_ptrs_;

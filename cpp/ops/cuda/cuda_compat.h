@@ -39,6 +39,11 @@ namespace fmn {
 namespace FMN_CUDA_NS {
 FMN_DEVICE float fmn_shfl_down(float v, int delta) { return __shfl_down_sync(0xffffffffu, v, delta); }
 FMN_DEVICE float fmn_shfl_xor(float v, int mask) { return __shfl_xor_sync(0xffffffffu, v, mask); }
+// Double arithmetic rounded as written (never contracted into a fused multiply-add), and
+// round-half-to-even to int: for kernels that must match the CPU bit for bit.
+FMN_DEVICE double fmn_dmul(double a, double b) { return __dmul_rn(a, b); }
+FMN_DEVICE double fmn_dadd(double a, double b) { return __dadd_rn(a, b); }
+FMN_DEVICE int fmn_round_even(double v) { return __double2int_rn(v); }
 }  // namespace FMN_CUDA_NS
 }  // namespace fmn
 
@@ -91,6 +96,9 @@ Launcher<Params...> make_launcher(void (*kernel)(Params...), dim3 grid, dim3 blo
   return Launcher<Params...>{kernel, stream, grid, block, cooperative};
 }
 
+inline double fmn_dmul(double a, double b) { return a * b; }
+inline double fmn_dadd(double a, double b) { return a + b; }
+inline int fmn_round_even(double v) { return static_cast<int>(std::nearbyint(v)); }
 inline float fmn_shfl_down(float v, int delta) { return shfl(v, delta, 0); }
 inline float fmn_shfl_xor(float v, int mask) { return shfl(v, mask, 1); }
 inline float rsqrtf(float v) { return 1.0f / std::sqrt(v); }

@@ -429,6 +429,7 @@ void graph_destroy(GraphHandle g) { delete static_cast<EmuGraph*>(g); }
 #include "ops/cuda/custom.cu"
 #include "ops/cuda/elementwise.cu"
 #include "ops/cuda/gather.cu"
+#include "ops/cuda/image.cu"
 #include "ops/cuda/pool.cu"
 #include "ops/cuda/reduce.cu"
 #include "ops/cuda/resize.cu"

@@ -159,5 +159,21 @@ struct TransformLandmarksArgs {
 };
 void transform_landmarks(const TransformLandmarksArgs& a, Stream s);
 
+// The model-input crop of util/image_to_tensor.h (OpenCV's warpPerspective INTER_LINEAR, then
+// fma(v, scale, offset)), bit for bit: one thread per output pixel of each crop. frame: uint8
+// rows of width * channels bytes (channels 3 or 4), stride bytes apart; matrices: 9 doubles
+// per crop (CropSamplingMatrix); weights: WarpBilinearWeights() on the device.
+struct CropArgs {
+  const uint8_t* frame = nullptr;
+  int width = 0, height = 0, stride = 0, channels = 3;
+  const double* matrices = nullptr;
+  const int16_t* weights = nullptr;
+  float* out = nullptr;  // [batch, out_h, out_w, 3]
+  int out_w = 0, out_h = 0, block_width = 1, batch = 0;
+  bool zero_border = false;
+  float scale = 1.0f, offset = 0.0f;
+};
+void crop_image(const CropArgs& a, Stream s);
+
 }  // namespace FMN_CUDA_NS
 }  // namespace fmn
