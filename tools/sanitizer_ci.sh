@@ -43,10 +43,12 @@ echo "sanitizer build: $((t1 - t0)) s"
 export ASAN_OPTIONS="detect_leaks=0:allocator_may_return_null=1:abort_on_error=1"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
 echo "== C++ unit tests under ASan + UBSan"
-# test_omitted_inputs (1,782 load-and-run cases, about 3 minutes under ASan) runs in the main
-# suite without sanitizers; FMN_SAN_ALL=1 runs it here too.
+# test_omitted_inputs (1,782 load-and-run cases, about 3 minutes under ASan) and
+# test_cuda_models (every bundled model through the emulated CUDA kernels, about 2 minutes
+# under ASan; test_cuda_ops runs the same kernels on random shapes here) run in the main suite
+# without sanitizers; FMN_SAN_ALL=1 runs them here too.
 exclude=()
-[ "${FMN_SAN_ALL:-0}" = 1 ] || exclude=(-E '^test_omitted_inputs$')
+[ "${FMN_SAN_ALL:-0}" = 1 ] || exclude=(-E '^(test_omitted_inputs|test_cuda_models)$')
 ctest --test-dir "$BUILD" --output-on-failure -j"$(nproc)" "${exclude[@]}"
 t2=$(date +%s)
 echo "sanitizer tests: $((t2 - t1)) s"
